@@ -9,13 +9,19 @@ import io.github.errorpages.UpstreamFailure;
  * exactly once. Until then the endpoint's circuit breaker has not recorded the call, so a response whose head
  * arrives and whose body then breaks off counts as the failure it is, not as a success.
  *
- * <p>Only a breaker that is closed waits for the body: closed, it holds no permission for the call. A half-open
- * breaker records the success when the head arrives, so that a trial call whose body streams for minutes (a
- * download, server-sent events) does not keep the breaker half-open all that time; a body that then breaks off
- * is recorded as a failure on top, which opens the breaker again. A body that outlasts the closed state (other
- * calls opened the breaker meanwhile) records its failure in the breaker's state of the moment, but not its
- * success ({@link #completed()}). Either way the recorded duration is the time to the head, the time the
- * slow-call threshold judges.
+ * <p>A half-open breaker's trial call waits for its body too, its permission held: the body's end is the trial's
+ * outcome, so that Resilience4j judges the half-open phase as it judges any, by the failure rate of its
+ * {@code permittedNumberOfCallsInHalfOpenState} trial calls. Trials whose bodies all break off open the breaker
+ * again ({@code HALF_OPEN} to {@code OPEN}); one broken trial among successes counts as one failure (one in three
+ * stays below a 50 % threshold, and the breaker closes). A trial is held at most {@code attempt-timeout} after its
+ * head, plus the body's reader's idle timeout (the reverse proxy's {@code body-idle-timeout}), so that a body that
+ * stalls from its start fails first: a body that still streams then (a download, server-sent events) counts as the
+ * trial's success, and does not keep the breaker half-open, every other call refused, for as long as it lasts; should
+ * it break off later, its failure is recorded in the breaker's state of the moment. A body that outlasts the closed
+ * state (other calls opened the breaker meanwhile) records its failure in the breaker's state of the moment, but not
+ * its success ({@link #completed()}). Any other call, one whose head arrives when the breaker is open or half-open
+ * without it being that phase's trial, records its success when the head arrives. The recorded duration is the time
+ * to the head, the time the slow-call threshold judges.
  *
  * <p>{@link UpstreamMetrics#successfulCalls()} and {@link UpstreamEvent.CallSucceeded} still count the call
  * when its head arrives; a body that breaks off adds to {@link UpstreamMetrics#brokenBodies()} and delivers an
@@ -43,8 +49,9 @@ public interface BodyOutcome {
     /**
      * The body ended as the upstream meant it to: read to its end, or no longer read because the caller's own
      * client went away (which says nothing about the upstream). The breaker records the call as a success,
-     * unless it did so when the head arrived or is no longer closed: a breaker that opened while the body streamed
-     * would take the success, half-open, for a trial call's.
+     * unless it did so when the head arrived (or at a held trial's bound) or is no longer closed: a breaker that
+     * opened while the body streamed would take the success, half-open, for a trial call's. A trial call's body
+     * records the trial's success while the half-open phase that admitted it goes on.
      */
     void completed();
 

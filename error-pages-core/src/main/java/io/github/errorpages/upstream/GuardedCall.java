@@ -56,6 +56,11 @@ final class GuardedCall<T> {
     private long attemptStarted;
     /** Whether the current attempt is a trial call: its endpoint's breaker was half-open when it admitted it. */
     private boolean trial;
+    /**
+     * The metrics of the half-open phase that admitted the current attempt as a trial call, which tell that phase
+     * from a later one ({@link PendingBody#inPhase}); {@code null} when the attempt is no trial call.
+     */
+    private CircuitBreaker.@Nullable Metrics trialPhase;
     private FailureCause lastCause = FailureCause.PROXY_INTERNAL_ERROR;
     private int lastStatus;
     private @Nullable Duration lastRetryAfter;
@@ -256,6 +261,7 @@ final class GuardedCall<T> {
         guard.counters.attempts.increment();
         endpoint = chosen;
         trial = chosen.breaker().getState() == CircuitBreaker.State.HALF_OPEN;
+        trialPhase = trial ? chosen.breaker().getMetrics() : null;
         attemptStarted = System.nanoTime();
         long timeout = Math.min(config.attemptTimeout().toNanos(), deadline - attemptStarted);
         // A retry starts with at least min-attempt-timeout left (checked above); the floor is for the clock's jitter.
@@ -324,11 +330,15 @@ final class GuardedCall<T> {
      * @return the body's outcome, to be told when the call's own end was recorded
      */
     private PendingBody awaitBody(Endpoint current, ResponseAdapter<? super T> adapter, T result, long headNanos) {
-        boolean atHead = PendingBody.recordsAtHead(current);
+        // A trial call of the half-open phase still going on holds its permission until its body ends, so that a
+        // body that breaks off counts as the failed trial it is (PendingBody).
+        CircuitBreaker.@Nullable Metrics phase = trial && PendingBody.inPhase(current, trialPhase) ? trialPhase : null;
+        boolean atHead = phase == null && PendingBody.recordsAtHead(current);
         if (atHead) {
             BreakerRecording.answered(guard, current.breaker(), headNanos, result);
         }
-        PendingBody body = new PendingBody(guard, request, current, result, headNanos, started, attempts, atHead);
+        PendingBody body = new PendingBody(guard, request, current, result, headNanos, started, attempts, atHead,
+                phase);
         boolean awaited;
         try {
             awaited = adapter.awaitBody(result, body);
@@ -337,11 +347,13 @@ final class GuardedCall<T> {
             }
         } catch (RuntimeException | Error adapterBug) {
             // As for the adapter's other methods: a bug, thrown as is, with the breaker's permission given back
-            // unless the head's success was recorded already, and the bulkhead's, once.
+            // unless the head's success was recorded already (or a trial's body reported its end before the bug),
+            // and the bulkhead's, once.
+            boolean trialsOwn = body.abandonTrial();
             if (!body.abandon()) {
                 releaseBulkhead();
             }
-            if (!atHead) {
+            if (!atHead && (phase == null || trialsOwn)) {
                 current.breaker().releasePermission();
             }
             abort(adapterBug);
@@ -351,7 +363,12 @@ final class GuardedCall<T> {
             releaseBulkhead();
         }
         if (!atHead && !awaited) {
+            // Nobody will report the body's end: a trial's success too is recorded now. Nothing reported it yet
+            // (a report within awaitBody would have meant the body was awaited).
+            body.abandonTrial();
             BreakerRecording.answered(guard, current.breaker(), headNanos, result);
+        } else if (phase != null) {
+            body.boundTrial(config.attemptTimeout());
         }
         return body;
     }

@@ -3,10 +3,13 @@ package io.github.errorpages.upstream;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.upstream.internal.BodyFailures;
+import io.github.errorpages.upstream.internal.ReaderIdleTimeout;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -18,8 +21,22 @@ import org.jspecify.annotations.Nullable;
  * UpstreamEvent.BodyBrokenOff}) after the call's own end ({@link UpstreamEvent.CallSucceeded}), even when the caller
  * reports it while the guard still hands the body over: the body may end before the call does. Thread-safe: the
  * first report wins.
+ *
+ * <p>A trial call of a half-open breaker keeps its permission until its body ends, and its body's end is the trial's
+ * outcome, a success or a failure: Resilience4j judges a half-open phase once each of its
+ * {@code permittedNumberOfCallsInHalfOpenState} calls was recorded, by their failure rate, and a success recorded at
+ * the head with the body's failure recorded after it gave the phase one success and one failure for each trial that
+ * broke off (one call of the phase too many, which Resilience4j did not admit): three trials that all broke off
+ * closed a default breaker (one failure in three). The trial is held at most {@code attempt-timeout} after the head,
+ * plus the reader's idle timeout when it said one ({@link ReaderIdleTimeout}: a body stalled from its start then fails
+ * first); then a body that still streams (a download, an event stream) counts as a success, so that it does not keep
+ * the breaker half-open, every other call refused, for as long as it lasts, and should it break off later its failure
+ * is recorded in the breaker's state of the moment, as a closed breaker's body's that outlasts the closed state.
+ * Forcing the breaker open again when a trial's body broke off after the phase closed would not judge the phase as
+ * Resilience4j does (one broken trial of three is below a threshold of 50 %), nor keep the phase from admitting calls
+ * the closed state then counts.
  */
-final class PendingBody implements BodyOutcome {
+final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
 
     private static final AtomicIntegerFieldUpdater<PendingBody> STATE =
             AtomicIntegerFieldUpdater.newUpdater(PendingBody.class, "state");
@@ -27,6 +44,12 @@ final class PendingBody implements BodyOutcome {
     private static final int ENDED = 1;
     /** The bulkhead permit waits for the body's end. */
     private static final int HOLDING = 2;
+    private static final AtomicIntegerFieldUpdater<PendingBody> TRIAL =
+            AtomicIntegerFieldUpdater.newUpdater(PendingBody.class, "trial");
+    /** The call is a half-open phase's trial whose outcome waits for the body ({@link #trial}). */
+    private static final int TRIAL_HELD = 1;
+    /** The held trial's outcome was taken: by the body's end, the bound, or the call's own end. */
+    private static final int TRIAL_TAKEN = 2;
 
     private final UpstreamGuard guard;
     private final UpstreamRequest request;
@@ -36,7 +59,14 @@ final class PendingBody implements BodyOutcome {
     /** When the call started ({@link System#nanoTime()}): a broken body's failure took this long. */
     private final long callStarted;
     private final int attempts;
-    private final boolean recordedAtHead;
+    /** Whether the breaker recorded the call's success: when the head arrived, or a held trial's at its bound. */
+    private volatile boolean recorded;
+    /** The metrics of the half-open phase whose trial this call is, held for its body; else {@code null}. */
+    private final CircuitBreaker.@Nullable Metrics trialPhase;
+    /** {@link #TRIAL_HELD} while a held trial's outcome waits for the body, then {@link #TRIAL_TAKEN}; else 0. */
+    private volatile int trial;
+    /** The reader's idle timeout in nanoseconds, which the held trial's bound adds; 0 when it said none. */
+    private volatile long readerIdleNanos;
     /** "Failing since" when the head arrived: the failing period this call's success may end, and no later one. */
     private final @Nullable Instant failingAtHead;
     private volatile int state;
@@ -53,9 +83,12 @@ final class PendingBody implements BodyOutcome {
      * @param headNanos the attempt's time to the head: the duration recorded
      * @param callStarted when the call started, by {@link System#nanoTime()}
      * @param recordedAtHead whether the breaker recorded the call's success when the head arrived
+     * @param trialPhase the metrics of the half-open phase whose trial call this is, when the breaker is still in
+     *     that phase and holds the trial for the body; else {@code null}
      */
     PendingBody(UpstreamGuard guard, UpstreamRequest request, Endpoint endpoint, @Nullable Object result,
-            long headNanos, long callStarted, int attempts, boolean recordedAtHead) {
+            long headNanos, long callStarted, int attempts, boolean recordedAtHead,
+            CircuitBreaker.@Nullable Metrics trialPhase) {
         this.guard = guard;
         this.request = request;
         this.endpoint = endpoint;
@@ -63,7 +96,9 @@ final class PendingBody implements BodyOutcome {
         this.headNanos = headNanos;
         this.callStarted = callStarted;
         this.attempts = attempts;
-        this.recordedAtHead = recordedAtHead;
+        this.recorded = recordedAtHead;
+        this.trialPhase = trialPhase;
+        this.trial = trialPhase != null ? TRIAL_HELD : 0;
         this.failingAtHead = guard.failingSinceOrNull();
     }
 
@@ -101,10 +136,18 @@ final class PendingBody implements BodyOutcome {
         // Ends the failing period its head found, as the head itself would have: a body that began before an
         // outage (a download, an event stream, one its client stopped reading) says nothing of one that began since.
         guard.bodyCompleted(failingAtHead);
+        if (takeTrial()) {
+            if (inPhase(endpoint, trialPhase)) {
+                BreakerRecording.answered(guard, endpoint.breaker(), headNanos, result); // the trial's success
+                return;
+            }
+            // The phase that admitted it ended without it (by hand, or others' records filled it): the permission
+            // went with the phase, and the body is judged as one a closed breaker admitted.
+        }
         // Only while the breaker is still closed: a body may outlast its closed state (a download, an event stream,
         // while other calls opened it), and half-open it would take the success of a call it admitted before for a
         // trial call's, and close on bodies that began before the outage.
-        if (!recordedAtHead && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
+        if (!recorded && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
             try {
                 endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
             } catch (RuntimeException | Error predicateFailure) {
@@ -120,13 +163,24 @@ final class PendingBody implements BodyOutcome {
         // Only the first report counts. Nor does one after the client the request's body streams from went away:
         // the exchange ended with it, the response's body too (an upstream that answers while it reads an upload),
         // and as for an attempt failing so, the breaker forgets the call and the upstream broke nothing off.
-        boolean counted = (markEnded() & ENDED) == 0 && !request.isBodySourceFailed();
+        boolean first = (markEnded() & ENDED) == 0;
+        boolean counted = first && !request.isBodySourceFailed();
+        // A held trial's failure is the trial's outcome, recorded (or its permission given back) as an attempt's.
+        boolean trialsOwn = first && takeTrial() && inPhase(endpoint, trialPhase);
+        if (trialsOwn) {
+            if (counted && UpstreamGuard.countsAgainstUpstream(cause)) {
+                BreakerRecording.failed(guard, endpoint.breaker(), headNanos, failure,
+                        () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
+            } else {
+                endpoint.breaker().releasePermission();
+            }
+        }
         if (!counted) {
             return broken(cause, guard.failingSinceOrNull());
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
-        if (UpstreamGuard.countsAgainstUpstream(cause)) {
+        if (!trialsOwn && UpstreamGuard.countsAgainstUpstream(cause)) {
             try {
                 Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
                         () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
@@ -145,6 +199,59 @@ final class PendingBody implements BodyOutcome {
             }
         }
         return announce(cause);
+    }
+
+    @Override
+    public void readerIdleTimeout(Duration timeout) {
+        readerIdleNanos = Math.max(0, timeout.toNanos());
+    }
+
+    /**
+     * Bounds a held trial: {@code attemptTimeout} after now (the head), plus the reader's idle timeout, a body that
+     * still streams counts as the trial's success ({@link #trialBoundPassed}). Call it once the caller awaits the body.
+     */
+    void boundTrial(Duration attemptTimeout) {
+        if (trial != TRIAL_HELD) {
+            return; // its body ended already
+        }
+        long nanos = saturatedAdd(attemptTimeout.toNanos(), readerIdleNanos);
+        // Handed to the guard's executor, not run on the JDK's shared timer: recording may transition the breaker,
+        // whose listeners are the application's code.
+        CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+            try {
+                guard.executor().execute(this::trialBoundPassed);
+            } catch (RejectedExecutionException shutDown) {
+                trialBoundPassed();
+            }
+        });
+    }
+
+    /** The held trial's body still streams at its bound: the trial succeeded, as far as the breaker is concerned. */
+    private void trialBoundPassed() {
+        if (takeTrial() && inPhase(endpoint, trialPhase)) {
+            recorded = true; // before: a body completing meanwhile must not record a second success
+            BreakerRecording.answered(guard, endpoint.breaker(), headNanos, result);
+        }
+    }
+
+    /**
+     * Takes the held trial's outcome from whoever would still record it, for a caller that broke its contract (its
+     * adapter threw) or that will not report the body's end.
+     *
+     * @return whether the trial was still held: its permission is the caller's to give back or record with
+     */
+    boolean abandonTrial() {
+        return takeTrial();
+    }
+
+    /** @return whether this took the held trial's outcome, which only one of its takers does */
+    private boolean takeTrial() {
+        return TRIAL.compareAndSet(this, TRIAL_HELD, TRIAL_TAKEN);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /** The call's own end was recorded: a body that broke off before is announced now, after it. */
@@ -182,8 +289,9 @@ final class PendingBody implements BodyOutcome {
 
     /**
      * Whether the breaker's configuration ignores the failure ({@code ignoreExceptions}): Resilience4j gives back the
-     * permission of a call that failed so, and this record holds none (the call's was used up when the head arrived,
-     * or a closed breaker keeps none): a half-open breaker would admit one more trial call than it is configured for.
+     * permission of a call that failed so, and this record holds none (the call's was used up when the head arrived
+     * or at a held trial's bound, or a closed breaker keeps none): a half-open breaker would admit one more trial call
+     * than it is configured for.
      */
     private boolean ignoredByBreaker(Throwable failure) {
         return endpoint.breaker().getCircuitBreakerConfig().getIgnoreExceptionPredicate().test(failure);
@@ -220,10 +328,24 @@ final class PendingBody implements BodyOutcome {
 
     /**
      * Whether the breaker records the call when the head arrives although its body will be reported: when it is
-     * not closed. Half-open, a permission waiting for a body that streams for minutes would keep it half-open all
-     * that time; closed, it holds no permission.
+     * not closed, and the call is no trial that the half-open phase which admitted it still holds for its body
+     * ({@link #inPhase}, which the caller asks first). Closed, it holds no permission for the call; otherwise the
+     * permission is recorded with at once, as the head's success.
      */
     static boolean recordsAtHead(Endpoint endpoint) {
         return endpoint.breaker().getState() != CircuitBreaker.State.CLOSED;
+    }
+
+    /**
+     * Whether the breaker is still in the half-open phase that admitted a trial call. Resilience4j's state machine
+     * gives each half-open phase metrics of its own ({@link CircuitBreaker#getMetrics()} is the current state's), which
+     * tell the phase from a later one; a breaker of another implementation that answers the same metrics for each is
+     * taken to be in the phase while it is half-open, and one that answers new metrics on each call is never held.
+     *
+     * @param phase the metrics the breaker had when it admitted the trial, or {@code null} for no trial
+     */
+    static boolean inPhase(Endpoint endpoint, CircuitBreaker.@Nullable Metrics phase) {
+        CircuitBreaker breaker = endpoint.breaker();
+        return phase != null && breaker.getState() == CircuitBreaker.State.HALF_OPEN && breaker.getMetrics() == phase;
     }
 }

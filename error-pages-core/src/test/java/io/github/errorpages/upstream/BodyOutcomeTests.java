@@ -10,6 +10,7 @@ import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponse;
 import io.github.errorpages.upstream.UpstreamGuardTests.FakeResponses;
 import io.github.errorpages.UpstreamFailureException;
 import io.github.errorpages.spi.CauseClassifier;
+import io.github.errorpages.testing.Await;
 import io.github.errorpages.upstream.internal.MutableClock;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -262,19 +264,155 @@ class BodyOutcomeTests {
                 .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE);
     }
 
+    /**
+     * A trial call whose body streams on (a download, an event stream) counts as the trial's success
+     * {@code attempt-timeout} after its head: held until its body ended, it kept the breaker half-open, every other
+     * call refused, for as long as the body lasts. The bodies' ends then record nothing twice.
+     */
     @Test
-    void halfOpenBreakerRecordsTheHeadSoThatLongBodiesDoNotHoldItsTrialCalls() throws Exception {
-        breaker.transitionToOpenState();
-        breaker.transitionToHalfOpenState();
+    void halfOpenTrialWhoseBodyStreamsOnCountsAsASuccessAnAttemptTimeoutAfterItsHead() throws Exception {
+        UpstreamGuard shortAttempts = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
+                .attemptTimeout(Duration.ofMillis(100)).circuitBreakerConfig(SMALL_WINDOW).build());
+        CircuitBreaker halfOpen = shortAttempts.circuitBreakers().get(0);
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState();
 
-        BodyOutcome first = call();
-        BodyOutcome second = call();
+        shortAttempts.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+        shortAttempts.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
 
-        // Both bodies still streaming, and the breaker closed already on their heads.
-        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-        first.completed();
-        second.completed();
-        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
+        Await.until(() -> halfOpen.getState() == CircuitBreaker.State.CLOSED,
+                "the bound recording both trials' successes");
+        responses.bodies.forEach(BodyOutcome::completed);
+        assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
+    }
+
+    /** The default breaker's settings, its open wait passing by the test's clock. */
+    private static UpstreamGuard defaultBreakerGuard(MutableClock clock, RecordingListener listener) {
+        return UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+                .circuitBreakerConfig(CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                        .clock(clock).build())
+                .build()).listener(listener).clock(clock).build();
+    }
+
+    /**
+     * Opens a default breaker as an upstream that breaks off every body does (ten bodies broken off), then lets its
+     * open wait pass: the next calls are the three trial calls.
+     */
+    private static void openAndWaitOut(UpstreamGuard defaults, AwaitingResponses awaiting, MutableClock clock)
+            throws InterruptedException {
+        CircuitBreaker breaker = defaults.circuitBreakers().get(0);
+        while (breaker.getState() == CircuitBreaker.State.CLOSED) {
+            defaults.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK);
+            awaiting.bodies.get(awaiting.bodies.size() - 1).failed(new EOFException("reset mid-body"));
+        }
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        clock.advance(Duration.ofSeconds(31)); // the default's wait: 30 s
+    }
+
+    /** @return the breaker's transitions so far, as "FROM->TO" */
+    private static List<String> transitions(RecordingListener listener) {
+        return listener.of(UpstreamEvent.BreakerStateChanged.class).stream()
+                .map(changed -> changed.from() + "->" + changed.to()).toList();
+    }
+
+    /**
+     * An upstream that sends every head and breaks off every body, behind the guard's default breaker (three trial
+     * calls, 50 %): each trial call, one after the other, counts as the failure it is, and the breaker opens again
+     * after the three, which alone reached the upstream; the calls after them are refused without an upstream call
+     * (R47). Recorded as a success at the head and a failure after it, the trials closed the breaker (success,
+     * failure, success: one in three failed), and the calls went on reaching the dead upstream until ten more
+     * failures opened it again, the operators told it had recovered.
+     */
+    @Test
+    void halfOpenTrialsWhoseBodiesAllBreakOffOpenTheDefaultBreakerAgain() throws Exception { // R47
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-07T10:00:00Z"));
+        RecordingListener listener = new RecordingListener();
+        UpstreamGuard defaults = defaultBreakerGuard(clock, listener);
+        CircuitBreaker defaultBreaker = defaults.circuitBreakers().get(0);
+        AwaitingResponses awaiting = new AwaitingResponses();
+        openAndWaitOut(defaults, awaiting, clock);
+        AtomicInteger reached = new AtomicInteger();
+
+        int refused = 0;
+        for (int i = 0; i < 10; i++) {
+            try {
+                defaults.call(UpstreamRequest.of("GET"), awaiting, attempt -> {
+                    reached.incrementAndGet();
+                    return OK;
+                });
+                awaiting.bodies.get(awaiting.bodies.size() - 1).failed(new EOFException("reset mid-body"));
+            } catch (UpstreamFailureException open) {
+                assertThat(open.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+                refused++;
+            }
+        }
+
+        assertThat(reached.get()).as("the trial calls alone reached the upstream")
+                .isEqualTo(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG.getPermittedNumberOfCallsInHalfOpenState());
+        assertThat(refused).isEqualTo(7);
+        assertThat(defaultBreaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(transitions(listener)).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN");
+    }
+
+    /**
+     * Trial calls under way together: each holds its permission until its body ends, so that the half-open breaker
+     * admits no call beyond its three trials meanwhile, and their bodies, all broken off, open it again. Recorded at
+     * their heads, the three closed it before any body ended.
+     */
+    @Test
+    void concurrentHalfOpenTrialsHoldTheBreakerUntilTheirBodiesEnd() throws Exception { // R47
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-07T10:00:00Z"));
+        RecordingListener listener = new RecordingListener();
+        UpstreamGuard defaults = defaultBreakerGuard(clock, listener);
+        CircuitBreaker defaultBreaker = defaults.circuitBreakers().get(0);
+        AwaitingResponses awaiting = new AwaitingResponses();
+        openAndWaitOut(defaults, awaiting, clock);
+        int before = awaiting.bodies.size();
+
+        for (int i = 0; i < 3; i++) {
+            defaults.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK);
+        }
+        UpstreamFailureException fourth = catchThrowableOfType(UpstreamFailureException.class,
+                () -> defaults.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK));
+        assertThat(defaultBreaker.getState()).as("the trials' bodies still stream")
+                .isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        awaiting.bodies.subList(before, before + 3)
+                .forEach(body -> body.failed(new EOFException("reset mid-body")));
+
+        assertThat(fourth).as("no fourth trial call").isNotNull();
+        assertThat(fourth.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(defaultBreaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(transitions(listener)).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN");
+    }
+
+    /**
+     * The half-open phase is judged as Resilience4j judges it, a broken body being one failed trial call: with the
+     * default 50 % threshold, one broken body among three trials closes the breaker, two open it again. Recorded at
+     * the head with the failure on top, two broken bodies of three closed it too (the second trial's head made the
+     * phase's third record: one failure in three).
+     */
+    @Test
+    void halfOpenPhaseIsJudgedByItsTrialsBodiesAsResilience4jJudgesIt() throws Exception {
+        for (int broken = 1; broken <= 2; broken++) {
+            MutableClock clock = new MutableClock(Instant.parse("2026-12-07T10:00:00Z"));
+            RecordingListener listener = new RecordingListener();
+            UpstreamGuard defaults = defaultBreakerGuard(clock, listener);
+            AwaitingResponses awaiting = new AwaitingResponses();
+            openAndWaitOut(defaults, awaiting, clock);
+
+            for (int trial = 0; trial < 3; trial++) {
+                defaults.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK);
+                BodyOutcome body = awaiting.bodies.get(awaiting.bodies.size() - 1);
+                if (trial < broken) {
+                    body.failed(new EOFException("reset mid-body"));
+                } else {
+                    body.completed();
+                }
+            }
+
+            assertThat(transitions(listener)).as("%d broken of 3", broken).containsExactly("CLOSED->OPEN",
+                    "OPEN->HALF_OPEN", broken == 1 ? "HALF_OPEN->CLOSED" : "HALF_OPEN->OPEN");
+        }
     }
 
     /**
@@ -302,11 +440,15 @@ class BodyOutcomeTests {
         breaker.transitionToHalfOpenState();
 
         BodyOutcome first = call();
-        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        BodyOutcome second = call();
+        assertThat(breaker.getState()).as("nothing recorded at the heads").isEqualTo(CircuitBreaker.State.HALF_OPEN);
         first.failed(new EOFException("the upstream closed the connection early"));
+        second.failed(new EOFException("the upstream closed the connection early"));
 
-        // The success at the head and the failure fill the two trial calls: half of them failed.
+        // Both trial calls failed, and nothing else took their places.
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(events.of(UpstreamEvent.BreakerStateChanged.class)).last()
+                .satisfies(changed -> assertThat(changed.from()).isEqualTo(CircuitBreaker.State.HALF_OPEN));
     }
 
     @Test
@@ -368,11 +510,37 @@ class BodyOutcomeTests {
     }
 
     /**
-     * A body failure that the breaker's own configuration ignores: recorded without a permission, Resilience4j would
-     * give one back that the call never held, and a half-open breaker would admit one trial call more.
+     * A body failure that the breaker's own configuration ignores: recorded without a permission (a body that began
+     * while the breaker was closed and ends half-open), Resilience4j would give one back that the call never held,
+     * and a half-open breaker would admit one trial call more.
      */
     @Test
     void bodyFailureTheBreakerIgnoresGivesBackNoPermissionItNeverHeld() throws Exception {
+        CircuitBreakerConfig ignoringEof = CircuitBreakerConfig.from(SMALL_WINDOW)
+                .ignoreExceptions(EOFException.class).build();
+        UpstreamGuard ignoring = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
+                .circuitBreakerConfig(ignoringEof).build());
+        CircuitBreaker halfOpen = ignoring.circuitBreakers().get(0);
+        AwaitingResponses awaiting = new AwaitingResponses();
+        ignoring.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // admitted closed
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState();
+
+        awaiting.bodies.get(0).failed(new EOFException("the upstream closed the connection early"));
+
+        assertThat(halfOpen.tryAcquirePermission()).as("the first trial call").isTrue();
+        assertThat(halfOpen.tryAcquirePermission()).as("the second").isTrue();
+        assertThat(halfOpen.tryAcquirePermission()).as("no third").isFalse();
+        assertThat(ignoring.metrics().brokenBodies()).as("counted all the same").isEqualTo(1);
+    }
+
+    /**
+     * A trial call's body whose failure judges nothing (the breaker's settings ignore it) gives the trial's permission
+     * back, as an attempt failing so does: held for the body and never given back, it left the half-open breaker one
+     * trial call short for good, unable to close or open again.
+     */
+    @Test
+    void trialWhoseBodyFailureJudgesNothingGivesItsPermissionBack() throws Exception {
         CircuitBreakerConfig ignoringEof = CircuitBreakerConfig.from(SMALL_WINDOW)
                 .ignoreExceptions(EOFException.class).build();
         UpstreamGuard ignoring = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
@@ -383,11 +551,14 @@ class BodyOutcomeTests {
         AwaitingResponses awaiting = new AwaitingResponses();
 
         ignoring.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // the first of two trial calls
+        ignoring.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // the second
         awaiting.bodies.get(0).failed(new EOFException("the upstream closed the connection early"));
+        awaiting.bodies.get(1).failed(new EOFException("the upstream closed the connection early"));
 
-        assertThat(halfOpen.tryAcquirePermission()).as("the second trial call").isTrue();
+        assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).isZero();
+        assertThat(halfOpen.tryAcquirePermission()).as("the first trial call again").isTrue();
+        assertThat(halfOpen.tryAcquirePermission()).as("the second").isTrue();
         assertThat(halfOpen.tryAcquirePermission()).as("no third").isFalse();
-        assertThat(ignoring.metrics().brokenBodies()).as("counted all the same").isEqualTo(1);
     }
 
     /**

@@ -25,7 +25,9 @@ import io.github.errorpages.testing.RefusingHttp2Upstream;
 import io.github.errorpages.upstream.internal.JdkResponseAdapter;
 import io.github.errorpages.upstream.internal.BodySourceFailure;
 import io.github.errorpages.upstream.internal.DiscardingBodySubscriber;
+import io.github.errorpages.upstream.internal.MutableClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,6 +48,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -172,6 +175,57 @@ class GuardedHttpClientIntegrationTests {
         assertThat(events.of(UpstreamEvent.BodyBrokenOff.class)).singleElement()
                 .satisfies(broken -> assertThat(broken.failure().cause())
                         .isEqualTo(FailureCause.HTTP_RESPONSE_INCOMPLETE));
+    }
+
+    /**
+     * Behind the guard's default breaker (three trial calls half-open, 50 %), an upstream that sends every head and
+     * resets every body: once the open wait is over, the three trial calls' streamed bodies break off, each counts as
+     * a failed trial, and the breaker opens again; the calls after them are refused without reaching the upstream
+     * (R47). Recorded as a success at the head and a failure after it, the trials closed the breaker (one failure in
+     * three) and the calls went on reaching the dead upstream.
+     */
+    @ParameterizedTest(name = "async: {0}")
+    @ValueSource(booleans = {false, true})
+    void halfOpenTrialsWhoseStreamedBodiesBreakOffOpenTheDefaultBreakerAgain(boolean async) throws Exception {
+        Semaphore reset = new Semaphore(0); // one permit per response, once its head reached the caller
+        FaultyUpstream upstream = upstreams.start(Behaviour.resetMidBodyAfter(reset));
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-07T10:00:00Z"));
+        List<String> transitions = new CopyOnWriteArrayList<>();
+        GuardedHttpClient client = GuardedHttpClient.of(HTTP, UpstreamGuard.builder(fast(upstream.uri()).maxAttempts(1)
+                        .circuitBreakerConfig(CircuitBreakerConfig.from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG)
+                                .clock(clock).build())
+                        .build())
+                .clock(clock).listener(event -> {
+                    if (event instanceof UpstreamEvent.BreakerStateChanged changed) {
+                        transitions.add(changed.from() + "->" + changed.to());
+                    }
+                }).build());
+        CircuitBreaker breaker = client.guard().circuitBreakers().get(0);
+        breaker.transitionToOpenState(); // as ten broken bodies open it (BodyOutcomeTests)
+        clock.advance(Duration.ofSeconds(31)); // the default's 30 s wait is over
+
+        int refused = 0;
+        for (int i = 0; i < 10; i++) {
+            try {
+                HttpResponse<InputStream> response = async
+                        ? client.sendAsync(get("/export"), BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS)
+                        : client.send(get("/export"), BodyHandlers.ofInputStream());
+                reset.release();
+                try (InputStream body = response.body()) {
+                    assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
+                }
+            } catch (UpstreamFailureException | ExecutionException open) {
+                UpstreamFailureException failure = open instanceof UpstreamFailureException direct ? direct
+                        : (UpstreamFailureException) open.getCause();
+                assertThat(failure.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+                refused++;
+            }
+        }
+
+        assertThat(upstream.requestCount()).as("the three trial calls alone reached the upstream").isEqualTo(3);
+        assertThat(refused).isEqualTo(7);
+        Await.until(() -> breaker.getState() == CircuitBreaker.State.OPEN, "the third trial's broken body recorded");
+        assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN");
     }
 
     /**
