@@ -384,8 +384,11 @@ public final class ReverseProxyServlet extends HttpServlet {
     private static final int MIN_MAX_RESPONSE_HEADER_SIZE = 256;
     /** 431 Request Header Fields Too Large (RFC 6585 §5), which {@code HttpServletResponse} names no constant for. */
     private static final int SC_REQUEST_HEADER_FIELDS_TOO_LARGE = 431;
-    /** The request attribute that carries what the asynchronous transport left to answer on a container thread. */
-    private static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
+    /**
+     * The request attribute that carries what the asynchronous transport left to answer on a container thread
+     * (package-private: tests hold the dispatch that sets it).
+     */
+    static final String OUTCOME_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".outcome";
     /** Set with the outcome when the body was relayed with a WriteListener, which left the stream non-blocking. */
     private static final String NON_BLOCKING_ATTRIBUTE = ReverseProxyServlet.class.getName() + ".nonBlocking";
     /** Spring's {@code ShallowEtagHeaderFilter.disableContentCaching}, by name: this module needs no Spring. */
@@ -527,7 +530,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         // servlet without async support, wait on this thread, which writes the page for an exchange destroy() cuts
         // off. Uncounted, destroy() returned at once, and the page was rendered after the context had stopped (in an
         // undeploy, with the application's class loader closed). (A dispatch that comes after destroy() returned, which
-        // the container must not route, is the stopped proxy's, which nothing waits for.)
+        // the container must not route, is the stopped proxy's, which nothing waits for.) The Jetty transport's
+        // asynchronous exchange takes this count over as it starts (CountedDispatch.handOver).
         CountedDispatch dispatch = new CountedDispatch(current.pendingAnswers);
         try {
             answersLater = serve(current, request, response, dispatch);
@@ -600,7 +604,7 @@ public final class ReverseProxyServlet extends HttpServlet {
         boolean hasBody = !errorPage && RequestBodies.present(request, transferEncoding != null);
         JettyForwarder jetty = current.jetty;
         if (jetty != null) {
-            return forwardWithJetty(current, jetty, request, response, hasBody);
+            return forwardWithJetty(current, jetty, request, response, hasBody, dispatch);
         }
         // The guard buffers a short body it may send again; anything else streams from the client.
         BodyPublisher body = hasBody ? new ClientBodyPublisher(request, request.getContentLengthLong(),
@@ -782,10 +786,11 @@ public final class ReverseProxyServlet extends HttpServlet {
      * Forwards with Jetty's client: asynchronously when the request supports it, else waiting on this thread.
      * Either way a failure is answered on a container thread.
      *
+     * @param dispatch this dispatch's count, which an asynchronous exchange takes over
      * @return whether the exchange answers later, in the asynchronous cycle it started or took
      */
     private static boolean forwardWithJetty(Proxy proxy, JettyForwarder jetty, HttpServletRequest request,
-            HttpServletResponse response, boolean hasBody) throws IOException {
+            HttpServletResponse response, boolean hasBody, CountedDispatch dispatch) throws IOException {
         JettyForwarder.Exchange exchange;
         boolean committedBefore = response.isCommitted(); // by a filter in front that flushed, say
         try {
@@ -862,7 +867,10 @@ public final class ReverseProxyServlet extends HttpServlet {
         // the AbandoningListener as before, one that comes until then only this (an idempotent second abandon).
         JettyStreamFailures.listen(request, exchange::abandon);
         CompletableFuture<Object> started = exchange.start();
-        proxy.pendingAnswers.add(); // before the answer, which completing runs (on this thread if it is done)
+        // Counted before the answer, which completing runs (on this thread if it is done): the dispatch's count, taken
+        // over, which the answer ends. This dispatch writes nothing more (it returns once the answer's completion is
+        // set up), and counted as well, one request was two in destroy()'s "requests in flight" until it returned.
+        dispatch.handOver();
         started.whenComplete((outcome, bug) -> {
             boolean answeredElsewhere = false;
             try {
@@ -1674,8 +1682,9 @@ public final class ReverseProxyServlet extends HttpServlet {
     /**
      * A dispatch counted in its proxy's {@link PendingAnswers}, which {@code destroy()} waits for, until
      * {@link #uncount()}: when {@code service()} returns, or once the response of a relay that {@code destroy()}
-     * cannot end (the JDK transport's on Java 17) is committed, when no page can be written on its thread any more.
-     * Used on the dispatch's own thread only.
+     * cannot end (the JDK transport's on Java 17) is committed, when no page can be written on its thread any more;
+     * or until {@link #handOver()} leaves the count to the asynchronous exchange it started (the Jetty transport's),
+     * whose answer ends it. Used on the dispatch's own thread only.
      */
     private static final class CountedDispatch {
         private final PendingAnswers answers;
@@ -1692,6 +1701,16 @@ public final class ReverseProxyServlet extends HttpServlet {
                 counted = false;
                 answers.remove();
             }
+        }
+
+        /**
+         * Leaves the count, as it is, to the asynchronous exchange the dispatch started, which removes it once its
+         * answer is written or handed to an ASYNC dispatch (counted by its own {@code CountedDispatch}): one request,
+         * one count, where the dispatch's and the exchange's both counted it until the dispatch returned. The
+         * dispatch must write nothing after this: {@code destroy()} may return as soon as the exchange is answered.
+         */
+        void handOver() {
+            counted = false;
         }
     }
 
@@ -1735,7 +1754,9 @@ public final class ReverseProxyServlet extends HttpServlet {
         /**
          * The exchanges not answered yet, which {@code destroy()} waits for: those forwarded asynchronously, and the
          * dispatches in service, which answer on their container threads, but for a relay that {@code destroy()}
-         * cannot end (the JDK transport's on Java 17) once its response is committed ({@link CountedDispatch}).
+         * cannot end (the JDK transport's on Java 17) once its response is committed ({@link CountedDispatch}). One
+         * count a request: an asynchronous exchange takes over the count of the dispatch that started it. (Its ASYNC
+         * dispatch, counted by itself, may start a moment before the thread that dispatched it ends the exchange's.)
          */
         final PendingAnswers pendingAnswers = new PendingAnswers();
         /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */

@@ -37,6 +37,8 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequestAttributeEvent;
+import jakarta.servlet.ServletRequestAttributeListener;
 import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
 import jakarta.servlet.WriteListener;
@@ -2439,6 +2441,85 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(log.indexOf("destroyed with 1 requests in flight"))
                     .as("said before the page's line").isLessThan(log.indexOf("error page status=503"));
             assertThat(log).doesNotContain("not answered after");
+        }
+    }
+
+    /**
+     * A request the Jetty transport forwards in an asynchronous cycle is one request in flight in {@code destroy()}'s
+     * WARN line (R25: a log line says what happened) also while the dispatch that started its exchange has not
+     * returned yet: the exchange takes the dispatch's count over. Both were counted until the dispatch returned, and
+     * {@code destroyed with 2 requests in flight} was said of one request. Made certain by an exchange that fails as it
+     * starts (the bulkhead's only permit held by another call), whose outcome is then handed to its ASYNC dispatch on
+     * the request's own thread before that dispatch returns, held there (by a listener of the request's attributes)
+     * while {@code destroy()} counts. What {@code destroy()} waits for is unchanged: it still waits while the answer is
+     * being handed on, and nothing is left unanswered after its wait; the client gets the 503 page
+     * ({@code connection_limit_reached}, R4).
+     */
+    @Test
+    void aForwardedRequestIsOneRequestInFlightWhileTheDispatchThatStartedItsExchangeReturns() throws Exception {
+        assumeTrue(transport == ProxyTransport.JETTY, "the Jetty transport's asynchronous exchange");
+        CountDownLatch outcomeHandedOn = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        AtomicReference<Thread> requestDispatch = new AtomicReference<>();
+        // The thread of the REQUEST dispatch while it is in the proxy (Jetty tells every listener of the request's
+        // attributes that it is in its REQUEST dispatch, whichever thread sets one).
+        Filter tellsTheRequestDispatchsThread = (request, response, chain) -> {
+            boolean requestDispatched = request.getDispatcherType() == DispatcherType.REQUEST;
+            if (requestDispatched) {
+                requestDispatch.set(Thread.currentThread());
+            }
+            try {
+                chain.doFilter(request, response);
+            } finally {
+                if (requestDispatched) {
+                    requestDispatch.set(null);
+                }
+            }
+        };
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.ok())) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("undeployed").endpoints(upstream.uri())
+                    .bulkheadConfig(BulkheadConfig.custom().maxConcurrentCalls(1).build()).build());
+            guard.bulkhead().acquirePermission(); // another call's: the exchange fails as it starts
+            ReverseProxyServlet servlet = proxyBuilder(guard).build();
+            configured = new JettyServer().filter(tellsTheRequestDispatchsThread).servlet("/*", servlet);
+            configured.context().addEventListener(new ServletRequestAttributeListener() {
+                @Override
+                public void attributeAdded(ServletRequestAttributeEvent event) {
+                    if (event.getName().equals(ReverseProxyServlet.OUTCOME_ATTRIBUTE)
+                            && Thread.currentThread() == requestDispatch.get()) {
+                        outcomeHandedOn.countDown();
+                        Await.opened(letGo);
+                    }
+                }
+            });
+            configured.start();
+            CompletableFuture<HttpResponse<byte[]>> inFlight = CompletableFuture.supplyAsync(
+                    () -> Client.get(configured.uri("/orders/42"), JSON), OWN_THREAD);
+            assertThat(outcomeHandedOn.await(10, TimeUnit.SECONDS)).as("the outcome handed on by the REQUEST dispatch")
+                    .isTrue();
+
+            assertThat(servlet.answersPending()).as("one request in flight").isEqualTo(1);
+            AtomicReference<Thread> destroyer = new AtomicReference<>();
+            CompletableFuture<Void> destroyed = new CompletableFuture<>();
+            CompletableFuture<String> log = CompletableFuture.supplyAsync(() -> StandardError.capture(() -> {
+                destroyer.set(Thread.currentThread());
+                servlet.destroy();
+                destroyed.complete(null);
+            }), OWN_THREAD);
+            Await.until(() -> destroyer.get() != null, "destroy() called");
+            holdUntilDestroyWaitsOrReturned(destroyer.get(), destroyed);
+            assertThat(destroyed).as("destroy() waits for the request's answer").isNotDone();
+            letGo.countDown();
+
+            HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
+            String logged = log.get(20, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(Client.text(response)).isEqualTo(503);
+            assertThat(Client.text(response)).contains("connection_limit_reached");
+            assertNoLeak(response, "ReverseProxyServlet", "Exception", ":" + upstream.port());
+            assertThat(logged).contains("ReverseProxyServlet for upstream undeployed destroyed with 1 requests in "
+                    + "flight").doesNotContain("not answered after");
+        } finally {
+            letGo.countDown();
         }
     }
 
