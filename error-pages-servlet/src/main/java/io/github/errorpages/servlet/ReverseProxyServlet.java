@@ -89,6 +89,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -531,8 +532,12 @@ public final class ReverseProxyServlet extends HttpServlet {
         // off. Uncounted, destroy() returned at once, and the page was rendered after the context had stopped (in an
         // undeploy, with the application's class loader closed). (A dispatch that comes after destroy() returned, which
         // the container must not route, is the stopped proxy's, which nothing waits for.) The Jetty transport's
-        // asynchronous exchange takes this count over as it starts (CountedDispatch.handOver).
-        CountedDispatch dispatch = new CountedDispatch(current.pendingAnswers);
+        // asynchronous exchange takes this count over as it starts (CountedDispatch.handOver), and the ASYNC dispatch
+        // that answers its outcome takes it back unless the exchange's thread ended it first: one count a request.
+        Object handedOn = request.getDispatcherType() == DispatcherType.ASYNC
+                ? request.getAttribute(OUTCOME_ATTRIBUTE) : null;
+        CountedDispatch dispatch = new CountedDispatch(current.pendingAnswers,
+                handedOn instanceof CountedDispatch exchange ? exchange : null);
         try {
             answersLater = serve(current, request, response, dispatch);
         } catch (ResponseAbortedException aborted) {
@@ -560,7 +565,8 @@ public final class ReverseProxyServlet extends HttpServlet {
             CountedDispatch dispatch) throws IOException {
         if (request.getDispatcherType() == DispatcherType.ASYNC) {
             // (Also after destroy(): the answer of an exchange that was in flight then needs no client.)
-            Object outcome = request.getAttribute(OUTCOME_ATTRIBUTE);
+            Object handedOn = request.getAttribute(OUTCOME_ATTRIBUTE);
+            Object outcome = handedOn instanceof CountedDispatch exchange ? exchange.outcome : handedOn;
             if (outcome != null) {
                 request.removeAttribute(OUTCOME_ATTRIBUTE);
                 boolean nonBlocking = request.getAttribute(NON_BLOCKING_ATTRIBUTE) != null;
@@ -948,7 +954,10 @@ public final class ReverseProxyServlet extends HttpServlet {
                     answeredElsewhere = true;
                     return;
                 }
-                request.setAttribute(OUTCOME_ATTRIBUTE, outcome != null ? outcome : bug);
+                // With the exchange's count, which the ASYNC dispatch takes over should it start before this thread
+                // ends it below: counted by both, one request was two in destroy()'s "requests in flight".
+                dispatch.outcome = outcome != null ? outcome : bug;
+                request.setAttribute(OUTCOME_ATTRIBUTE, dispatch);
                 if (exchange.writesWithoutBlocking()) {
                     request.setAttribute(NON_BLOCKING_ATTRIBUTE, Boolean.TRUE);
                 }
@@ -959,7 +968,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 log.debug("A forwarded request ended before its response was complete", alreadyEnded);
             } finally {
                 if (!answeredElsewhere) {
-                    proxy.pendingAnswers.remove();
+                    dispatch.endExchangeCount();
                 }
             }
         });
@@ -1684,15 +1693,42 @@ public final class ReverseProxyServlet extends HttpServlet {
      * {@link #uncount()}: when {@code service()} returns, or once the response of a relay that {@code destroy()}
      * cannot end (the JDK transport's on Java 17) is committed, when no page can be written on its thread any more;
      * or until {@link #handOver()} leaves the count to the asynchronous exchange it started (the Jetty transport's),
-     * whose answer ends it. Used on the dispatch's own thread only.
+     * whose answer ends it ({@link #endExchangeCount()}), or the ASYNC dispatch that answers its outcome, which takes
+     * it over. {@link #uncount()} and {@link #handOver()} are called on the dispatch's own thread only; the exchange's
+     * count is ended or taken over once, on any thread (a compare-and-set: its thread ends it right after it
+     * dispatched, and the ASYNC dispatch may start first). An exchange answered without an ASYNC dispatch (on another
+     * thread, or on Undertow's IO thread) removes its count from {@link PendingAnswers} itself: nothing takes it over.
      */
     private static final class CountedDispatch {
+        /** {@link #exchangeCount} while the exchange holds the dispatch's count. */
+        private static final int HELD_BY_EXCHANGE = 1;
+        /** {@link #exchangeCount} once the exchange's thread ended the count, or the ASYNC dispatch took it over. */
+        private static final int ENDED = 2;
+        private static final AtomicIntegerFieldUpdater<CountedDispatch> EXCHANGE_COUNT =
+                AtomicIntegerFieldUpdater.newUpdater(CountedDispatch.class, "exchangeCount");
         private final PendingAnswers answers;
         private boolean counted = true;
+        /** 0 but while the exchange holds the count: {@link #HELD_BY_EXCHANGE}, then {@link #ENDED}. */
+        private volatile int exchangeCount;
+        /**
+         * The outcome the exchange hands to its ASYNC dispatch, which reads it through the request's attribute the
+         * exchange's thread set after it (and the container's dispatch after that).
+         */
+        @Nullable Object outcome;
 
-        CountedDispatch(PendingAnswers answers) {
-            this.answers = answers;
-            answers.add();
+        /**
+         * @param answers where the dispatch is counted
+         * @param handedOn the count held by the exchange whose outcome this ASYNC dispatch answers, which it takes
+         *     over unless the exchange's thread ended it first (then it is counted anew); {@code null} for none
+         */
+        CountedDispatch(PendingAnswers answers, @Nullable CountedDispatch handedOn) {
+            if (handedOn != null && EXCHANGE_COUNT.compareAndSet(handedOn, HELD_BY_EXCHANGE, ENDED)) {
+                // The proxy's that counted it, which destroy() waits on (it may have let go of that proxy since).
+                this.answers = handedOn.answers;
+            } else {
+                this.answers = answers;
+                answers.add();
+            }
         }
 
         /** Counts the dispatch answered, once, however many times it is called. */
@@ -1704,13 +1740,21 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
 
         /**
-         * Leaves the count, as it is, to the asynchronous exchange the dispatch started, which removes it once its
-         * answer is written or handed to an ASYNC dispatch (counted by its own {@code CountedDispatch}): one request,
-         * one count, where the dispatch's and the exchange's both counted it until the dispatch returned. The
-         * dispatch must write nothing after this: {@code destroy()} may return as soon as the exchange is answered.
+         * Leaves the count, as it is, to the asynchronous exchange the dispatch started, which ends it once its answer
+         * is written or handed to an ASYNC dispatch, unless that dispatch took it over: one request, one count, where
+         * the dispatch's and the exchange's both counted it until the dispatch returned. The dispatch must write
+         * nothing after this: {@code destroy()} may return as soon as the exchange is answered.
          */
         void handOver() {
             counted = false;
+            exchangeCount = HELD_BY_EXCHANGE;
+        }
+
+        /** Ends the count the exchange holds ({@link #handOver()}), unless its ASYNC dispatch took it over. */
+        void endExchangeCount() {
+            if (EXCHANGE_COUNT.compareAndSet(this, HELD_BY_EXCHANGE, ENDED)) {
+                answers.remove();
+            }
         }
     }
 
@@ -1755,8 +1799,8 @@ public final class ReverseProxyServlet extends HttpServlet {
          * The exchanges not answered yet, which {@code destroy()} waits for: those forwarded asynchronously, and the
          * dispatches in service, which answer on their container threads, but for a relay that {@code destroy()}
          * cannot end (the JDK transport's on Java 17) once its response is committed ({@link CountedDispatch}). One
-         * count a request: an asynchronous exchange takes over the count of the dispatch that started it. (Its ASYNC
-         * dispatch, counted by itself, may start a moment before the thread that dispatched it ends the exchange's.)
+         * count a request: an asynchronous exchange takes over the count of the dispatch that started it, and the
+         * ASYNC dispatch that answers its outcome takes it over in turn, unless the exchange's thread ended it first.
          */
         final PendingAnswers pendingAnswers = new PendingAnswers();
         /** Whether {@link #stop()} was called: the servlet is being destroyed under the calls in flight. */
