@@ -6947,6 +6947,35 @@ abstract class ReverseProxyServletIntegrationTests {
     }
 
     /**
+     * A filter in front that wraps the request in one whose {@code getProtocol()} is {@code null} (a wrapper that
+     * leaves it unset, which the Servlet API does not forbid; the proxy reads it as HTTP/1.1 elsewhere): a chunked
+     * upload through it is forwarded with its body, not failed with a 500 by the check for HTTP/1.0 framing, which
+     * threw a {@code NullPointerException}.
+     */
+    @Test
+    void forwardsAChunkedUploadWhoseWrappedRequestHasNoProtocol() {
+        Filter unsetProtocol = (request, response, chain) -> chain.doFilter(
+                new HttpServletRequestWrapper((HttpServletRequest) request) {
+                    @Override
+                    public @Nullable String getProtocol() {
+                        return null;
+                    }
+                }, response);
+        orders.clearRequests();
+        configured = new JettyServer().filter(unsetProtocol)
+                .servlet("/orders/*", proxy(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
+                        .build())).start();
+
+        HttpTester.Response posted = HttpTester.parseResponse(configured.raw("POST /orders/orders HTTP/1.1\r\n"
+                + "Host: shop.example\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n"
+                + "Connection: close\r\n\r\n8\r\norder=42\r\n0\r\n\r\n"));
+
+        assertThat(posted.getStatus()).isEqualTo(200);
+        assertThat(posted.getContent()).isEqualTo("order 42: order=42");
+        assertThat(orders.requests()).singleElement().extracting(RecordedRequest::method).isEqualTo("POST");
+    }
+
+    /**
      * A server of its own ({@link #configured}) whose proxy forwards everything to {@link #orders} through a guard
      * of its own, which it returns.
      */

@@ -69,7 +69,7 @@ public final class LocalAnswers {
         // First, whatever the method: where this body ends, and so where a next request on the connection begins, is in
         // doubt (a hop in front may have framed it otherwise), so the connection closes whatever else would answer it.
         // Its body is left unread, as the 501's.
-        if (transferEncoding != null && request.getProtocol().equals("HTTP/1.0")) {
+        if (transferEncoding != null && "HTTP/1.0".equals(request.getProtocol())) {
             return answer(request, response, HttpServletResponse.SC_BAD_REQUEST, "Connection", "close");
         }
         String method = request.getMethod();
