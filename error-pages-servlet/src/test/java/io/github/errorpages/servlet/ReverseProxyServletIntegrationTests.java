@@ -6884,7 +6884,9 @@ abstract class ReverseProxyServletIntegrationTests {
      * (a page is for an upstream failure): the 501 to a transfer coding it cannot forward (RFC 9112 §6.1) went
      * through the filter's capturing response, which made it the branded page ({@code upstream_status}, the WARN
      * of an error page) and dropped its {@code Connection: close}. The proxy writes past the filter's wrapper, as
-     * it does its failure pages.
+     * it does its failure pages. Its 400 to an HTTP/1.0 request with a {@code Transfer-Encoding} (RFC 9112 §6.1)
+     * goes so too, and the connection still closes after it with the filter in front, its body unread and the
+     * request pipelined after it unanswered.
      */
     @Test
     void answersItselfBehindAFilterThatInterceptsNotImplemented() {
@@ -6908,6 +6910,17 @@ abstract class ReverseProxyServletIntegrationTests {
         assertThat(notImplemented.get("Content-Type")).as("no page").isNull();
         assertAnsweredWithoutUpstream(options, 200, guard);
         assertThat(options.get("Allow")).isEqualTo("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+
+        Client.RawAnswer http10 = Client.rawAnswer(configured.port(), "POST /orders HTTP/1.0\r\nHost: shop.example\r\n"
+                + "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n"
+                + "GET /orders/42 HTTP/1.0\r\nHost: shop.example\r\nConnection: keep-alive\r\n\r\n");
+        assertThat(http10.reset()).as("the connection closed, not reset").isFalse();
+        assertThat(http10.text()).as("one answer, the pipelined request unanswered").containsOnlyOnce("HTTP/1.");
+        HttpTester.Response badRequest = HttpTester.parseResponse(http10.text());
+        assertAnsweredWithoutUpstream(badRequest, 400, guard);
+        assertThat(badRequest.get("Connection")).isEqualTo("close");
+        assertThat(badRequest.get("Content-Type")).as("no page").isNull();
     }
 
     /**

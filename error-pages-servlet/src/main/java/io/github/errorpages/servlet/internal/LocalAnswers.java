@@ -14,7 +14,9 @@ import org.jspecify.annotations.Nullable;
  *       it). HTTP/1.0 has no transfer codings: an HTTP/1.0 hop in front that reads the body by another framing than
  *       the container's sees another request where the container sees this one's body (request smuggling). Jetty 12,
  *       Tomcat 11 and Undertow keep the connection for a next request (Jetty and Tomcat decode the chunked body and
- *       pass the request on); nginx answers 400;</li>
+ *       pass the request on); nginx answers 400. This covers the requests that reach the proxy, its mapping's:
+ *       those that other servlets or static resources of the same container serve keep the connection, and need
+ *       the hop in front or the container to refuse them;</li>
  *   <li>{@code TRACE}: 405 with {@code Allow}. Never forwarded: an upstream that echoes it (Apache's
  *       {@code TraceEnable On}) would show the client the fields the proxy adds ({@code X-Forwarded-*},
  *       {@code Forwarded}, {@code Via}), the endpoint's {@code Host} and base path, and cookies to a script that
@@ -30,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code OPTIONS} with {@code Max-Forwards: 0}: 200 with {@code Allow} (RFC 9110 §7.6.2: a recipient
  *       MUST NOT forward it and MUST respond as the final recipient). With a number above 0 it is forwarded,
  *       decremented ({@link ProxyHeaders#towardUpstream}). One that is no number ({@code -1}), or two fields, is
- *       read as 0 ({@link ProxyHeaders#maxForwardsEndsHere}): passed on unchanged, no hop could count it down;</li>
+ *       read as 0 ({@link ProxyHeaders#maxForwardsEndsHere}) and answered the same way, as passed on unchanged no hop
+ *       could count it down;</li>
  *   <li>a {@code Transfer-Encoding} that names a coding other than {@code chunked} ({@code gzip, chunked}):
  *       501 and the connection closed (RFC 9112 §6.1: a server that receives a transfer coding it does not
  *       understand SHOULD respond 501). Jetty 12 removes the chunking and gives the servlet the body still
@@ -39,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  * Each answer has {@code Cache-Control: no-store} and no content ({@code Content-Length: 0}): the status line and
  * {@code Allow} say all there is, and a body of none needs no negotiation of its type nor escaping of anything.
  * It is written past {@code ErrorPagesFilter}'s capturing wrapper, as the proxy's failure pages are: a filter
- * that intercepts 400 or 501 would make the answer a page of an upstream failure there was not.
+ * that intercepts 501 (it intercepts 5xx statuses only) would make that answer a page of an upstream failure there
+ * was not. The 400, 405 and 200 are written past it too, one way of writing every local answer.
  *
  * <p>Thread-safe (stateless).
  */
@@ -106,7 +110,8 @@ public final class LocalAnswers {
 
     private static boolean answer(HttpServletRequest request, HttpServletResponse client, int status, String field,
             String value) {
-        // Past ErrorPagesFilter's wrapper: the proxy's own 400 or 501 is no upstream failure to make a page of.
+        // Past ErrorPagesFilter's wrapper: the proxy's own 501 is no upstream failure to make a page of (the filter
+        // intercepts 5xx statuses only); the other statuses go the same way, one way for every local answer.
         HttpServletResponse response = CapturingResponse.answeredPast(request, client);
         response.setStatus(status);
         response.setHeader(field, value);
