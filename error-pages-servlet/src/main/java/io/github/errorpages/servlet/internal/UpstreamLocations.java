@@ -5,8 +5,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.MappingMatch;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -50,8 +52,12 @@ public final class UpstreamLocations {
 
     private final List<Base> bases;
 
-    private UpstreamLocations(List<Base> bases) {
+    /** The endpoints' hosts as a cookie's {@code Domain} is compared with them ({@link #cookieHost}). */
+    private final Set<String> cookieHosts;
+
+    private UpstreamLocations(List<Base> bases, Set<String> cookieHosts) {
         this.bases = bases;
+        this.cookieHosts = cookieHosts;
     }
 
     /**
@@ -60,7 +66,12 @@ public final class UpstreamLocations {
      * @return the rewriting for them
      */
     public static UpstreamLocations of(List<URI> endpoints) {
-        return new UpstreamLocations(endpoints.stream().map(Base::of).toList());
+        Set<String> cookieHosts = new HashSet<>();
+        for (URI endpoint : endpoints) {
+            String host = cookieHost(endpoint.getHost());
+            cookieHosts.add(host != null ? host : endpoint.getHost().toLowerCase(Locale.ROOT));
+        }
+        return new UpstreamLocations(endpoints.stream().map(Base::of).toList(), Set.copyOf(cookieHosts));
     }
 
     /**
@@ -90,9 +101,10 @@ public final class UpstreamLocations {
      * make it for the endpoints:
      * <ul>
      *   <li>without a {@code Domain} attribute that names an endpoint's host ({@code Domain=10.0.0.7},
-     *       {@code Domain=.billing-internal.svc.cluster.local}, an IPv6 address with or without its brackets and
-     *       in any of its spellings: {@code Domain=fd00::7}, {@code Domain=[FD00:0:0::7]}), as an upstream sets it
-     *       that takes its cookie domain from the {@code Host} it received, the endpoint's. Relayed so, it named an
+     *       {@code Domain=.billing-internal.svc.cluster.local}, with a port or without: {@code Domain=10.0.0.7:8081};
+     *       an IPv6 address with or without its brackets, in another case or form, with or without a zone:
+     *       {@code Domain=fd00::7}, {@code Domain=[FD00:0:0::7]:8081}), as an upstream sets it that takes its cookie
+     *       domain from the {@code Host} it received, the endpoint's. Relayed so, it named an
      *       internal host to the client (R37), and the client, whose request went to the gateway's host, refused the
      *       cookie (RFC 6265 §5.3, step 6: the request host does not domain-match it). Without it the cookie is the
      *       gateway's host's alone.
@@ -208,25 +220,53 @@ public final class UpstreamLocations {
 
     /**
      * Whether a cookie's {@code Domain} value names an endpoint's host: without a leading dot, which §5.2.3 ignores,
-     * in the spelling {@link UrlHosts} gives hosts. An IPv6 address with or without its brackets
-     * ({@code Domain=fd00::7}, as an upstream writes it that splits the port off the {@code Host} it received, Go's
-     * {@code net.SplitHostPort} among them), in any of its spellings ({@code FD00:0:0::7}): each names the endpoint's
+     * and without a port ({@code Domain=10.0.0.7:8081}, {@code Domain=[fd00::7]:8081},
+     * {@code Domain=orders.internal:8080}, as an upstream writes it that copies the {@code Host} it received, PHP's
+     * {@code HTTP_HOST} among them), in the spelling {@link UrlHosts} gives hosts. An IPv6 address with or without
+     * its brackets ({@code Domain=fd00::7}, as an upstream writes it that splits the port off the {@code Host} it
+     * received, Go's {@code net.SplitHostPort} among them), in another case or form ({@code FD00:0:0::7}), with or
+     * without a zone ({@code fe80::1%eth0}, compared without it, as the endpoint's is): each names the endpoint's
      * address to the client (R37), and the client, whose request went to the gateway's host, refuses the cookie.
+     * Without brackets, an IPv6 address's last group is never read as a port ({@code fd00::7:8081} is an address).
      */
     private boolean namesAnEndpoint(String domainValue) {
         String domain = domainValue.trim();
-        String name = domain.startsWith(".") ? domain.substring(1) : domain;
-        // A ':' is in no domain name: read so, it is an IPv6 address, in the brackets UrlHosts reads one in.
-        String host = UrlHosts.canonical(name.indexOf(':') >= 0 && !name.startsWith("[") ? "[" + name + "]" : name);
-        if (host == null) {
-            return false;
+        String name = withoutPort(domain.startsWith(".") ? domain.substring(1) : domain);
+        // A ':' left is in no domain name: read so, it is an IPv6 address, in the brackets UrlHosts reads one in.
+        String host = cookieHost(name.indexOf(':') >= 0 && !name.startsWith("[") ? "[" + name + "]" : name);
+        return host != null && cookieHosts.contains(host);
+    }
+
+    /**
+     * The host of a {@code Domain} value without the {@code :digits} port after it: after an IPv6 literal's
+     * {@code ]}, or after a name or IPv4 address, which then holds the only {@code :}. An unbracketed IPv6 address
+     * (more than one {@code :}) is kept whole.
+     */
+    private static String withoutPort(String name) {
+        int colon = name.lastIndexOf(':');
+        if (colon < 0 || colon == name.length() - 1) {
+            return name;
         }
-        for (Base base : bases) {
-            if (host.equals(base.authority().host())) {
-                return true;
+        for (int at = colon + 1; at < name.length(); at++) {
+            char c = name.charAt(at);
+            if (c < '0' || c > '9') {
+                return name;
             }
         }
-        return false;
+        boolean afterLiteral = name.startsWith("[") && name.charAt(colon - 1) == ']';
+        return afterLiteral || name.indexOf(':') == colon ? name.substring(0, colon) : name;
+    }
+
+    /**
+     * A host as {@link #namesAnEndpoint} compares it: in {@link UrlHosts}'s spelling, an IPv6 literal's zone
+     * ({@code %eth0}, {@code %25eth0}) removed, which UrlHosts refuses and which names no other address.
+     *
+     * @param host a host, an IPv6 address in its brackets
+     * @return the host, or {@code null} for one browsers refuse
+     */
+    private static @Nullable String cookieHost(String host) {
+        int zone = host.startsWith("[") ? host.indexOf('%') : -1;
+        return UrlHosts.canonical(zone < 0 ? host : host.substring(0, zone) + "]");
     }
 
     /**

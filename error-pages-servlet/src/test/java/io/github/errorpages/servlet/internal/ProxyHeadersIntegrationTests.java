@@ -40,9 +40,13 @@ class ProxyHeadersIntegrationTests {
     /** The endpoints of R37's example: an internal host name and an internal IP, each with a base path. */
     private static final UpstreamLocations LOCATIONS = UpstreamLocations.of(List.of(
             URI.create("https://billing-internal.svc.cluster.local:8443/api"), URI.create("http://10.23.4.5/api/")));
-    /** Endpoints with different base paths: none ({@code /}; an IPv4 and an IPv6 address), one below another's. */
+    /**
+     * Endpoints with different base paths: none ({@code /}; an IPv4 address, an IPv6 one, a link-local IPv6 one with
+     * its zone), one below another's.
+     */
     private static final UpstreamLocations SEVERAL_BASES = UpstreamLocations.of(List.of(URI.create("http://10.23.4.6/"),
-            URI.create("http://[fd00::7]:8081/"), URI.create("http://10.23.4.7/api/v2/")));
+            URI.create("http://[fd00::7]:8081/"), URI.create("http://[fe80::1%25eth0]:8080/"),
+            URI.create("http://10.23.4.7/api/v2/")));
     private static Server server;
     private static LocalConnector connector;
     /** Behind a TLS terminator: Jetty takes the client's address from the terminator's X-Forwarded-For. */
@@ -654,7 +658,9 @@ class ProxyHeadersIntegrationTests {
      * every path below the root ({@code /x}, an {@code XSRF-TOKEN}'s too); of several base paths, the longest.
      * Alongside a {@code Domain} naming the endpoint, before or after the {@code Path}, which goes (R37; an IPv6
      * address with or without its brackets, as an upstream writes it that splits the port off the {@code Host} it
-     * received, in another case or spelling too; another address stays), an empty one, which the client ignores
+     * received, in another case or spelling too; with the port, as one writes it that copies the {@code Host}, an
+     * IPv6 literal's, an IPv4 address's or a host name's; an IPv6 address with or without the endpoint's zone;
+     * another address, or another host with a port, stays), an empty one, which the client ignores
      * (RFC 6265 §5.2.3), and one kept (a parent domain, before or after the
      * {@code Path}, in any case, beside a dropped endpoint one), as nginx maps it: a Tomcat upstream with a context
      * path and a shared cookie domain sends {@code JSESSIONID=…; Path=/api; Domain=example.com}, and with its
@@ -685,6 +691,16 @@ class ProxyHeadersIntegrationTests {
         "/several/x | s=1; Domain=fd00::7; Path=/x            | s=1; Path=/several/x",
         "/several/x | s=1; Path=/x; DOMAIN=.FD00:0:0::7       | s=1; Path=/several/x",
         "/several/x | s=1; Domain=fd00::8; Path=/x            | s=1; Domain=fd00::8; Path=/several/x",
+        "/several/x | s=1; Domain=[fd00::7]:8081; Path=/x     | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=10.23.4.6:8081; Path=/x     | s=1; Path=/several/x",
+        "/billing/x | s=1; Domain=billing-internal.svc.cluster.local:8443; Path=/api | s=1; Path=/billing",
+        "/several/x | s=1; Domain=.10.23.4.7:80; Path=/x      | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=shop.example:8080; Path=/x  | s=1; Domain=shop.example:8080; Path=/several/x",
+        "/several/x | s=1; Domain=[fd00::8]:8081; Path=/x     | s=1; Domain=[fd00::8]:8081; Path=/several/x",
+        "/several/x | s=1; Domain=fe80::1%eth0; Path=/x       | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=[FE80:0::1%25eth0]:8080; Path=/x | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=fe80::1; Path=/x            | s=1; Path=/several/x",
+        "/several/x | s=1; Domain=fe80::2%eth0; Path=/x       | s=1; Domain=fe80::2%eth0; Path=/several/x",
         "/several/x | s=1; Path=/api/v2                       | s=1; Path=/several",
         "/several/x | s=1; Path=/api/v2/x                     | s=1; Path=/several/x",
         "/several/x | s=1; Path=/api/v2x                      | s=1; Path=/several/api/v2x",
