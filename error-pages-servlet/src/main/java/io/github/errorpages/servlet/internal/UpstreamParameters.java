@@ -43,7 +43,7 @@ public final class UpstreamParameters {
             String value = raw.trim();
             String fullKey = "upstreams." + name + "." + key;
             if (key.equals("endpoints")) {
-                endpoints(builder, fullKey, value); // its messages mask user info in the whole value already
+                endpoints(builder, name, fullKey, value); // its messages mask user info in the whole value already
             } else {
                 ConfigParameters.asWritten(fullKey, value, () -> apply(builder, key, fullKey, value));
             }
@@ -114,7 +114,7 @@ public final class UpstreamParameters {
         }
     }
 
-    private static void endpoints(UpstreamConfig.Builder builder, String key, String value) {
+    private static void endpoints(UpstreamConfig.Builder builder, String name, String key, String value) {
         try {
             if (value.isBlank()) {
                 throw ConfigParameters.invalid(key, value, "must name at least one base URL");
@@ -130,7 +130,7 @@ public final class UpstreamParameters {
                     try {
                         endpoints.add(URI.create(endpoint));
                     } catch (IllegalArgumentException e) {
-                        refusePortPastAnInt(builder, key, endpoint);
+                        refusePortPastAnInt(name, key, endpoint);
                         throw ConfigParameters.invalid(key, endpoint, "must hold URLs");
                     }
                 }
@@ -151,11 +151,13 @@ public final class UpstreamParameters {
      * Refuses an endpoint that {@link URI} refuses for a port past an {@code int}'s range as the builder refuses it
      * with that port written as {@code 65536} ({@link OversizedPorts}): for its port, naming the value as written. A
      * host name's or an IPv4 address's such port is read (the authority as a registry name), and the builder gives it
-     * the port's message; an IPv6 literal's is refused as malformed, which said "must hold URLs".
+     * the port's message; an IPv6 literal's is refused as malformed, which said "must hold URLs". Asked of a builder
+     * of its own, of the upstream's name, which is thrown away: were the endpoint accepted, the upstream's builder
+     * would not hold it, nor anything in place of the endpoints configured after it.
      *
      * @throws IllegalArgumentException the builder's refusal, so worded, for such an endpoint; nothing for another
      */
-    private static void refusePortPastAnInt(UpstreamConfig.Builder builder, String key, String endpoint) {
+    private static void refusePortPastAnInt(String name, String key, String endpoint) {
         String readable = OversizedPorts.readable(endpoint);
         if (readable.equals(endpoint)) {
             return;
@@ -167,7 +169,7 @@ public final class UpstreamParameters {
             return;
         }
         // Refused, for its port or whatever else a host name's endpoint with that port is refused for.
-        ConfigParameters.asWritten(key, endpoint, () -> builder.endpoints(portOutOfRange));
+        ConfigParameters.asWritten(key, endpoint, () -> UpstreamConfig.builder(name).endpoints(portOutOfRange));
     }
 
     private static Set<Integer> statuses(String key, String value) {
