@@ -7221,8 +7221,9 @@ abstract class ReverseProxyServletIntegrationTests {
     /**
      * The proxy consumes the upstream's interim (1xx) responses, {@code 103 Early Hints} included, and relays the
      * final one: the client gets that alone, a 103's {@code Link} preloads lost. RFC 9110 §15.2 asks a proxy to
-     * forward them, but the Servlet API (6.0, 6.1) has no call that sends an interim response, and the JDK's client
-     * hands none on; the quick start and the {@code transport} row of the configuration reference say so. Whatever
+     * forward them, but the Servlet API (6.0, 6.1) has no portable call that sends an interim response (Tomcat's
+     * Early Hints support and Jetty's core {@code writeInterim} are container-specific), and the JDK's client hands
+     * none on; the quick start and the {@code transport} row of the configuration reference say so. Whatever
      * interim responses come, the final one is relayed: a transport that waited for it forever would hold the
      * client's connection and the request's async cycle, which has no timeout of its own. Jetty's client handles
      * only the first 100 and every 102 and 103 itself: a second 100 or a 1xx it has no handler for made it drop the
