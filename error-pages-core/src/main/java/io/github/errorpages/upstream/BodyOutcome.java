@@ -13,11 +13,15 @@ import io.github.errorpages.UpstreamFailure;
  * outcome, so that Resilience4j judges the half-open phase as it judges any, by the failure rate of its
  * {@code permittedNumberOfCallsInHalfOpenState} trial calls. Trials whose bodies all break off open the breaker
  * again ({@code HALF_OPEN} to {@code OPEN}); one broken trial among successes counts as one failure (one in three
- * stays below a 50 % threshold, and the breaker closes). A trial is held at most {@code attempt-timeout} after its
- * head, plus the body's reader's idle timeout (the reverse proxy's {@code body-idle-timeout}), so that a body that
- * stalls from its start fails first: a body that still streams then (a download, server-sent events) counts as the
- * trial's success, and does not keep the breaker half-open, every other call refused, for as long as it lasts; should
- * it break off later, its failure is recorded in the breaker's state of the moment. A body that outlasts the closed
+ * stays below a 50 % threshold, and the breaker closes). The trial's outcome is taken when its body ends or when its
+ * attempt's timeout ({@code attempt-timeout}) passes, measured from the attempt's start, whichever comes first: a
+ * trial holds the half-open phase at most its attempt's timeout, head or body, as a trial whose head is slow always
+ * did, and calls refused meanwhile are told no sooner. A body that still streams then (a download, server-sent
+ * events, or one that stalled and that its reader has not failed yet: a reverse proxy's {@code body-idle-timeout}
+ * longer than the attempt's time left) counts as the trial's success, and does not keep the breaker half-open, every
+ * other call refused, for as long as it lasts; should it break off later, it records nothing into that phase while it
+ * lasts (the trial was recorded), and once the phase ended is judged as a closed breaker's body that outlasts the
+ * closed state, in the breaker's state of the moment. A body that outlasts the closed
  * state (other calls opened the breaker meanwhile) records its failure in the breaker's state of the moment, but not
  * its success ({@link #completed()}). Any other call, one whose head arrives when the breaker is open or half-open
  * without it being that phase's trial, records its success when the head arrives. The recorded duration is the time
@@ -49,9 +53,9 @@ public interface BodyOutcome {
     /**
      * The body ended as the upstream meant it to: read to its end, or no longer read because the caller's own
      * client went away (which says nothing about the upstream). The breaker records the call as a success,
-     * unless it did so when the head arrived (or at a held trial's bound) or is no longer closed: a breaker that
-     * opened while the body streamed would take the success, half-open, for a trial call's. A trial call's body
-     * records the trial's success while the half-open phase that admitted it goes on.
+     * unless it did so when the head arrived (or at a held trial's bound, its attempt's timeout) or is no longer
+     * closed: a breaker that opened while the body streamed would take the success, half-open, for a trial call's. A
+     * trial call's body records the trial's success while the half-open phase that admitted it goes on.
      */
     void completed();
 

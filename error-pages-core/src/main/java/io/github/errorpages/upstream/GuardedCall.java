@@ -54,6 +54,8 @@ final class GuardedCall<T> {
     private int attempts;
     private @Nullable Endpoint endpoint;
     private long attemptStarted;
+    /** The current attempt's timeout in nanoseconds: a held trial's outcome is taken by then at the latest. */
+    private long attemptTimeoutNanos;
     /** Whether the current attempt is a trial call: its endpoint's breaker was half-open when it admitted it. */
     private boolean trial;
     /**
@@ -265,7 +267,8 @@ final class GuardedCall<T> {
         attemptStarted = System.nanoTime();
         long timeout = Math.min(config.attemptTimeout().toNanos(), deadline - attemptStarted);
         // A retry starts with at least min-attempt-timeout left (checked above); the floor is for the clock's jitter.
-        return new Attempt(chosen.uri(), attempts, Duration.ofNanos(Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1))));
+        attemptTimeoutNanos = Math.max(timeout, TimeUnit.MILLISECONDS.toNanos(1));
+        return new Attempt(chosen.uri(), attempts, Duration.ofNanos(attemptTimeoutNanos));
     }
 
     /** Whether the bulkhead makes a call wait for a permit rather than refusing it at once. */
@@ -346,14 +349,15 @@ final class GuardedCall<T> {
                 body.awaited();
             }
         } catch (RuntimeException | Error adapterBug) {
-            // As for the adapter's other methods: a bug, thrown as is, with the breaker's permission given back
-            // unless the head's success was recorded already (or a trial's body reported its end before the bug),
-            // and the bulkhead's, once.
-            boolean trialsOwn = body.abandonTrial();
+            // As for the adapter's other methods: a bug, thrown as is, with a trial's permission given back while the
+            // phase that admitted it lasts (unless its body reported its end before the bug: its outcome is taken; a
+            // later phase's permissions are none of this call's), and the bulkhead's, once. Closed at the head, the
+            // breaker holds no permission for the call; otherwise it recorded the head's success already.
+            boolean trialsOwn = phase != null && body.abandonTrial();
             if (!body.abandon()) {
                 releaseBulkhead();
             }
-            if (!atHead && (phase == null || trialsOwn)) {
+            if (trialsOwn && PendingBody.inPhase(current, phase)) {
                 current.breaker().releasePermission();
             }
             abort(adapterBug);
@@ -363,12 +367,15 @@ final class GuardedCall<T> {
             releaseBulkhead();
         }
         if (!atHead && !awaited) {
-            // Nobody will report the body's end: a trial's success too is recorded now. Nothing reported it yet
-            // (a report within awaitBody would have meant the body was awaited).
-            body.abandonTrial();
-            BreakerRecording.answered(guard, current.breaker(), headNanos, result);
+            // Nobody will report the body's end: a trial's success too is recorded now, while its phase lasts (a
+            // permission of a later phase is none of this call's). Nothing reported it yet (a report within awaitBody
+            // would have meant the body was awaited).
+            if (phase == null || body.abandonTrial() && PendingBody.inPhase(current, phase)) {
+                BreakerRecording.answered(guard, current.breaker(), headNanos, result);
+            }
         } else if (phase != null) {
-            body.boundTrial(config.attemptTimeout());
+            // Taken by the attempt's timeout from its start at the latest, the bound the trial had for its head.
+            body.boundTrial(attemptStarted + attemptTimeoutNanos, Duration.ofNanos(attemptTimeoutNanos));
         }
         return body;
     }

@@ -76,14 +76,16 @@ import org.jspecify.annotations.Nullable;
  * fails with {@code http_response_timeout}; a streamed body is not bounded once it is handed over. The guard's
  * bulkhead permit is released when the attempt ends: for a streamed body when the head arrives (it does not bound the
  * time spent streaming the body), for a body the handler reads whole once it is read. The
- * endpoint's circuit breaker, while closed or for a half-open breaker's trial call, records the call when the body
- * ends ({@link BodyOutcome}): a streamed
+ * endpoint's circuit breaker, while closed, records the call when the body ends, and a half-open breaker's trial
+ * call when its body ends or its attempt's timeout passes (from the attempt's start), whichever comes first, so
+ * that a trial holds the half-open phase at most its attempt's timeout ({@link BodyOutcome}): a streamed
  * body the upstream breaks off (its connection reset or closed early) is a failure, with an
  * {@link UpstreamEvent.BodyBrokenOff} event, although its head arrived, and the {@code IOException} its reader gets
  * has an {@link io.github.errorpages.UpstreamFailureException} in its cause chain, so that the page and its log line
  * name the upstream; one read to its end, or closed by the caller before it, a success. A streamed body neither read
- * to its end nor closed is never recorded, unless it is a trial call's, whose success is recorded
- * {@code attempt-timeout} after its head.
+ * to its end nor closed is never recorded, unless it is a trial call's, whose success is recorded when its attempt's
+ * timeout passes; a trial's body that still streams then counts as a success, and should it break off later it is
+ * judged as a closed breaker's body (nothing into the phase that recorded its trial).
  * {@link #send} and {@link #sendAsync} time an attempt alike, by the client's own request timeout, which tells
  * what was late: a connection that was not established within the attempt's timeout fails it with
  * {@code connection_timeout} (when the client's connect timeout is not the shorter), a head that did not arrive

@@ -3,13 +3,12 @@ package io.github.errorpages.upstream;
 import io.github.errorpages.FailureCause;
 import io.github.errorpages.UpstreamFailure;
 import io.github.errorpages.upstream.internal.BodyFailures;
-import io.github.errorpages.upstream.internal.ReaderIdleTimeout;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -27,16 +26,21 @@ import org.jspecify.annotations.Nullable;
  * {@code permittedNumberOfCallsInHalfOpenState} calls was recorded, by their failure rate, and a success recorded at
  * the head with the body's failure recorded after it gave the phase one success and one failure for each trial that
  * broke off (one call of the phase too many, which Resilience4j did not admit): three trials that all broke off
- * closed a default breaker (one failure in three). The trial is held at most {@code attempt-timeout} after the head,
- * plus the reader's idle timeout when it said one ({@link ReaderIdleTimeout}: a body stalled from its start then fails
- * first); then a body that still streams (a download, an event stream) counts as a success, so that it does not keep
- * the breaker half-open, every other call refused, for as long as it lasts, and should it break off later its failure
- * is recorded in the breaker's state of the moment, as a closed breaker's body's that outlasts the closed state.
+ * closed a default breaker (one failure in three). The trial's outcome is taken when its body ends or when its
+ * attempt's timeout passes, measured from the attempt's start, whichever comes first: the bound the trial already had
+ * for its head, so that a trial holds the phase at most its attempt's timeout, head or body, as before it waited for
+ * its body, and the {@code Retry-After} of the calls refused meanwhile ({@link UpstreamGuard#trialCallsEnd}) stays
+ * true. A body that still streams then (a download, an event stream, or one stalled that its reader has not failed
+ * yet) counts as the trial's success, so that it does not keep the breaker half-open, every other call refused, for as
+ * long as it lasts. Whoever takes the trial owns its outcome: a body that breaks off after the bound took it records
+ * nothing into the phase while it lasts (one trial recorded twice, a success and a failure, was the bug's shape), and
+ * once the phase ended is judged as a closed breaker's body that outlasts the closed state, in the breaker's state of
+ * the moment; a body that completes after the bound records no second success.
  * Forcing the breaker open again when a trial's body broke off after the phase closed would not judge the phase as
  * Resilience4j does (one broken trial of three is below a threshold of 50 %), nor keep the phase from admitting calls
  * the closed state then counts.
  */
-final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
+final class PendingBody implements BodyOutcome {
 
     private static final AtomicIntegerFieldUpdater<PendingBody> STATE =
             AtomicIntegerFieldUpdater.newUpdater(PendingBody.class, "state");
@@ -59,14 +63,12 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
     /** When the call started ({@link System#nanoTime()}): a broken body's failure took this long. */
     private final long callStarted;
     private final int attempts;
-    /** Whether the breaker recorded the call's success: when the head arrived, or a held trial's at its bound. */
-    private volatile boolean recorded;
+    /** Whether the breaker recorded the call's success when the head arrived. */
+    private final boolean recordedAtHead;
     /** The metrics of the half-open phase whose trial this call is, held for its body; else {@code null}. */
     private final CircuitBreaker.@Nullable Metrics trialPhase;
     /** {@link #TRIAL_HELD} while a held trial's outcome waits for the body, then {@link #TRIAL_TAKEN}; else 0. */
     private volatile int trial;
-    /** The reader's idle timeout in nanoseconds, which the held trial's bound adds; 0 when it said none. */
-    private volatile long readerIdleNanos;
     /** "Failing since" when the head arrived: the failing period this call's success may end, and no later one. */
     private final @Nullable Instant failingAtHead;
     private volatile int state;
@@ -96,7 +98,7 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
         this.headNanos = headNanos;
         this.callStarted = callStarted;
         this.attempts = attempts;
-        this.recorded = recordedAtHead;
+        this.recordedAtHead = recordedAtHead;
         this.trialPhase = trialPhase;
         this.trial = trialPhase != null ? TRIAL_HELD : 0;
         this.failingAtHead = guard.failingSinceOrNull();
@@ -136,7 +138,12 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
         // Ends the failing period its head found, as the head itself would have: a body that began before an
         // outage (a download, an event stream, one its client stopped reading) says nothing of one that began since.
         guard.bodyCompleted(failingAtHead);
-        if (takeTrial()) {
+        if (trialPhase != null) {
+            if (!takeTrial()) {
+                // The bound took the trial's outcome: it recorded the trial's success, or found the phase ended. A
+                // success now would be a second one, in the phase or (its success having closed it) the closed window.
+                return;
+            }
             if (inPhase(endpoint, trialPhase)) {
                 BreakerRecording.answered(guard, endpoint.breaker(), headNanos, result); // the trial's success
                 return;
@@ -147,7 +154,7 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
         // Only while the breaker is still closed: a body may outlast its closed state (a download, an event stream,
         // while other calls opened it), and half-open it would take the success of a call it admitted before for a
         // trial call's, and close on bodies that began before the outage.
-        if (!recorded && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
+        if (!recordedAtHead && endpoint.breaker().getState() == CircuitBreaker.State.CLOSED) {
             try {
                 endpoint.breaker().onResult(headNanos, TimeUnit.NANOSECONDS, result);
             } catch (RuntimeException | Error predicateFailure) {
@@ -166,7 +173,12 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
         boolean first = (markEnded() & ENDED) == 0;
         boolean counted = first && !request.isBodySourceFailed();
         // A held trial's failure is the trial's outcome, recorded (or its permission given back) as an attempt's.
-        boolean trialsOwn = first && takeTrial() && inPhase(endpoint, trialPhase);
+        boolean took = first && trialPhase != null && takeTrial();
+        boolean trialsOwn = took && inPhase(endpoint, trialPhase);
+        // A held trial whose outcome the bound took (its success recorded, or about to be) records nothing into the
+        // phase while it lasts: the phase would count one trial twice, a success and a failure, and be judged while
+        // another trial still runs. Once the phase ended, the body is judged as one a closed breaker admitted.
+        boolean boundsOwn = first && trialPhase != null && !took && inPhase(endpoint, trialPhase);
         if (trialsOwn) {
             if (counted && UpstreamGuard.countsAgainstUpstream(cause)) {
                 BreakerRecording.failed(guard, endpoint.breaker(), headNanos, failure,
@@ -180,7 +192,7 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
         // closed breaker holds no permission for the call, and records nothing.
-        if (!trialsOwn && UpstreamGuard.countsAgainstUpstream(cause)) {
+        if (!trialsOwn && !boundsOwn && UpstreamGuard.countsAgainstUpstream(cause)) {
             try {
                 Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
                         () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());
@@ -201,35 +213,44 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
         return announce(cause);
     }
 
-    @Override
-    public void readerIdleTimeout(Duration timeout) {
-        readerIdleNanos = Math.max(0, timeout.toNanos());
-    }
-
     /**
-     * Bounds a held trial: {@code attemptTimeout} after now (the head), plus the reader's idle timeout, a body that
-     * still streams counts as the trial's success ({@link #trialBoundPassed}). Call it once the caller awaits the body.
+     * Bounds a held trial: when its attempt's timeout passes ({@code attemptEnd}), a body that still streams counts as
+     * the trial's success ({@link #trialBoundPassed}). Call it once the caller awaits the body.
+     *
+     * @param attemptEnd when the attempt's timeout passes, by {@link System#nanoTime()}
+     * @param attemptTimeout the attempt's timeout: how much later a bound the guard's executor did not run is run here
      */
-    void boundTrial(Duration attemptTimeout) {
+    void boundTrial(long attemptEnd, Duration attemptTimeout) {
         if (trial != TRIAL_HELD) {
             return; // its body ended already
         }
-        long nanos = saturatedAdd(attemptTimeout.toNanos(), readerIdleNanos);
+        long delay = Math.max(0, attemptEnd - System.nanoTime());
         // Handed to the guard's executor, not run on the JDK's shared timer: recording may transition the breaker,
-        // whose listeners are the application's code.
-        CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+        // whose listeners are the application's code, and that one thread runs every delayed task of the JVM.
+        timer(delay).execute(() -> {
             try {
                 guard.executor().execute(this::trialBoundPassed);
-            } catch (RejectedExecutionException shutDown) {
+            } catch (RuntimeException refused) { // shut down, a full queue: never run there
+                trialBoundPassed();
+            }
+        });
+        // A task the executor accepted and never runs (a discard policy, shutdownNow()) would keep the breaker
+        // half-open, every other call refused, until the body ends (hours for an event stream): run late here then,
+        // a read of one field on the timer's thread when the executor ran it.
+        timer(saturatedAdd(delay, attemptTimeout.toNanos())).execute(() -> {
+            if (trial == TRIAL_HELD) {
                 trialBoundPassed();
             }
         });
     }
 
+    private static Executor timer(long delayNanos) {
+        return CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, Runnable::run);
+    }
+
     /** The held trial's body still streams at its bound: the trial succeeded, as far as the breaker is concerned. */
     private void trialBoundPassed() {
         if (takeTrial() && inPhase(endpoint, trialPhase)) {
-            recorded = true; // before: a body completing meanwhile must not record a second success
             BreakerRecording.answered(guard, endpoint.breaker(), headNanos, result);
         }
     }
@@ -290,7 +311,7 @@ final class PendingBody implements BodyOutcome, ReaderIdleTimeout {
     /**
      * Whether the breaker's configuration ignores the failure ({@code ignoreExceptions}): Resilience4j gives back the
      * permission of a call that failed so, and this record holds none (the call's was used up when the head arrived
-     * or at a held trial's bound, or a closed breaker keeps none): a half-open breaker would admit one more trial call
+     * or at a held trial's bound, or went with the phase that admitted it, or a closed breaker keeps none): a half-open breaker would admit one more trial call
      * than it is configured for.
      */
     private boolean ignoredByBreaker(Throwable failure) {

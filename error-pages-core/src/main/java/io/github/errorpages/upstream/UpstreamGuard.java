@@ -903,7 +903,8 @@ public final class UpstreamGuard {
 
     /**
      * @return how soon a half-open breaker may admit calls again once its trial calls are all under way: when they
-     *     have ended, which is within an attempt timeout, and no later than the wait it was open for, if any (R8: a
+     *     have ended, which is within an attempt timeout (a trial whose body streams on counts as ended when its
+     *     attempt's timeout passes, {@link PendingBody}), and no later than the wait it was open for, if any (R8: a
      *     refusal's {@code Retry-After} is no longer than the breaker's open wait); the soonest of the half-open
      *     endpoints',
      *     {@code null} when none is half-open
@@ -1240,6 +1241,16 @@ public final class UpstreamGuard {
          * block, such as {@code Executors.newVirtualThreadPerTaskExecutor()} (Java 21). {@link
          * GuardedHttpClient#sendAsync} also reads a request body to buffer on it when its HTTP client has no
          * executor of its own. Default {@link ForkJoinPool#commonPool()}.
+         *
+         * <p>The executor must run every task it accepts: one it refuses ({@code RejectedExecutionException}) the
+         * guard handles (a retry fails the call, a trial's bound below runs at once), but one it accepts and drops
+         * (a {@code DiscardPolicy}, {@code shutdownNow()}) is lost to it. It also runs the bound of a half-open
+         * breaker's trial call whose response body streams on: when the attempt's timeout passes, the trial counts
+         * as a success and the breaker may close, which runs the breaker's event consumers, application code that
+         * the JDK's single timer thread, shared by the whole JVM, should not wait for. A bound the executor accepted
+         * and never ran is run on that timer thread one attempt timeout later, so that a dropping executor keeps the
+         * breaker half-open, every other call refused, twice the attempt timeout and not for as long as the body
+         * lasts.
          *
          * @param executor the executor
          * @return this builder

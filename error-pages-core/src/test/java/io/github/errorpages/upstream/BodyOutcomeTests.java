@@ -29,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -265,25 +266,138 @@ class BodyOutcomeTests {
     }
 
     /**
-     * A trial call whose body streams on (a download, an event stream) counts as the trial's success
-     * {@code attempt-timeout} after its head: held until its body ended, it kept the breaker half-open, every other
-     * call refused, for as long as the body lasts. The bodies' ends then record nothing twice.
+     * A trial call whose body streams on (a download, an event stream) counts as the trial's success when its
+     * attempt's timeout passes, measured from the attempt's start: held until its body ended, it kept the breaker
+     * half-open, every other call refused, for as long as the body lasts; held longer than its attempt's timeout (as
+     * long again after a late head, or a body-idle-timeout more), the calls refused meanwhile were told to come back
+     * before it ended (R8). Not before the attempt's timeout: until then its body may still break off. The body's
+     * end then records nothing twice. Here the head comes halfway through the attempt's 3 s: the breaker closes 3 s
+     * after the attempt's start, not 3 s after the head, and the call refused meanwhile was told no sooner.
      */
     @Test
-    void halfOpenTrialWhoseBodyStreamsOnCountsAsASuccessAnAttemptTimeoutAfterItsHead() throws Exception {
-        UpstreamGuard shortAttempts = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1)
-                .attemptTimeout(Duration.ofMillis(100)).circuitBreakerConfig(SMALL_WINDOW).build());
-        CircuitBreaker halfOpen = shortAttempts.circuitBreakers().get(0);
+    void halfOpenTrialWhoseBodyStreamsOnCountsAsASuccessWhenItsAttemptsTimeoutPasses() throws Exception {
+        Duration attemptTimeout = Duration.ofSeconds(3);
+        Duration headAfter = Duration.ofMillis(1500);
+        UpstreamGuard oneTrial = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1).attemptTimeout(attemptTimeout)
+                .circuitBreakerConfig(CircuitBreakerConfig.from(SMALL_WINDOW).permittedNumberOfCallsInHalfOpenState(1)
+                        .build()).build());
+        CircuitBreaker halfOpen = oneTrial.circuitBreakers().get(0);
+        AtomicLong closedAt = new AtomicLong();
+        halfOpen.getEventPublisher().onStateTransition(event -> {
+            if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
+                closedAt.set(System.nanoTime());
+            }
+        });
         halfOpen.transitionToOpenState();
         halfOpen.transitionToHalfOpenState();
 
-        shortAttempts.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
-        shortAttempts.call(UpstreamRequest.of("GET"), responses, attempt -> OK);
+        long started = System.nanoTime();
+        oneTrial.call(UpstreamRequest.of("GET"), responses, attempt -> {
+            // The upstream's head comes late, halfway through the attempt's time.
+            Await.until(() -> System.nanoTime() - started >= headAfter.toNanos(), "the head's time");
+            return OK;
+        });
+        long refusedAt = System.nanoTime();
+        UpstreamFailureException refused = catchThrowableOfType(UpstreamFailureException.class,
+                () -> oneTrial.call(UpstreamRequest.of("GET"), responses, attempt -> OK));
+        Await.until(() -> closedAt.get() != 0, "the bound recording the trial's success");
 
-        Await.until(() -> halfOpen.getState() == CircuitBreaker.State.CLOSED,
-                "the bound recording both trials' successes");
+        assertThat(refused).as("the trial holds the phase").isNotNull();
+        assertThat(refused.failure().cause()).isEqualTo(FailureCause.DESTINATION_UNAVAILABLE);
+        assertThat(Duration.ofNanos(closedAt.get() - started)).as("closed when the attempt's time passed")
+                .isGreaterThanOrEqualTo(attemptTimeout)
+                .isLessThan(headAfter.plus(attemptTimeout)); // the head's time plus an attempt timeout: the old bound
+        assertThat(refused.failure().breakerRemainingOpen()).as("Retry-After: no sooner than the trial's end (R8)")
+                .isNotNull()
+                .isGreaterThanOrEqualTo(Duration.ofNanos(closedAt.get() - refusedAt));
         responses.bodies.forEach(BodyOutcome::completed);
         assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
+    }
+
+    /**
+     * Whoever takes a trial's outcome owns it: a trial whose success the bound recorded and whose body then breaks off
+     * while the same phase is still half-open (another trial's body still streams) records nothing into that phase,
+     * and the phase is judged by the other trial. Recorded, it was one trial counted twice, a success and a failure,
+     * the bug's shape again, and with two trial calls the phase was judged (one failure in two: open) while the other
+     * trial still ran. Its attempt's timeout of 2 s is the first trial's bound; the second's starts after it.
+     */
+    @Test
+    void trialWhoseBodyBreaksOffAfterItsBoundRecordsNothingIntoThePhaseStillHalfOpen() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        UpstreamGuard twoTrials = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+                .attemptTimeout(Duration.ofSeconds(2)).circuitBreakerConfig(SMALL_WINDOW).build())
+                .listener(listener).build();
+        CircuitBreaker halfOpen = twoTrials.circuitBreakers().get(0);
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState();
+        AwaitingResponses awaiting = new AwaitingResponses();
+
+        twoTrials.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK);
+        Await.until(() -> halfOpen.getMetrics().getNumberOfSuccessfulCalls() == 1,
+                "the first trial's bound recording its success");
+        twoTrials.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // the second trial, its body streaming
+        awaiting.bodies.get(0).failed(new EOFException("reset mid-body")); // the first trial's body, after its bound
+
+        assertThat(halfOpen.getState()).as("the second trial still held").isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded into the phase").isEqualTo(1);
+        awaiting.bodies.get(1).completed();
+        assertThat(transitions(listener)).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+        assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nor into the closed window").isZero();
+    }
+
+    /**
+     * A response adapter that throws (a bug) with a trial call held: the trial's permission is given back to the phase
+     * that admitted it, and to no later one. Given back to a phase begun meanwhile (by hand), it let that phase admit
+     * one trial call more than it is configured for; nor does an adapter that will not report the body record the
+     * trial's success into a later phase.
+     */
+    @Test
+    void heldTrialGivesItsPermissionBackOnlyToThePhaseThatAdmittedIt() throws Exception {
+        AwaitingResponses throwing = new AwaitingResponses() {
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                super.awaitBody(response, body);
+                throw new IllegalStateException("the adapter's bug");
+            }
+        };
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+
+        catchThrowableOfType(IllegalStateException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), throwing, attempt -> OK));
+        assertThat(breaker.tryAcquirePermission()).as("its permission given back").isTrue();
+        assertThat(breaker.tryAcquirePermission()).as("the second trial's").isTrue();
+        assertThat(breaker.tryAcquirePermission()).as("no third").isFalse();
+
+        AwaitingResponses newPhaseThenThrowing = new AwaitingResponses() {
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                breaker.transitionToOpenState();
+                breaker.transitionToHalfOpenState();
+                throw new IllegalStateException("the adapter's bug");
+            }
+        };
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        catchThrowableOfType(IllegalStateException.class,
+                () -> guard.call(UpstreamRequest.of("GET"), newPhaseThenThrowing, attempt -> OK));
+        assertThat(breaker.tryAcquirePermission()).as("the later phase's first trial").isTrue();
+        assertThat(breaker.tryAcquirePermission()).as("its second").isTrue();
+        assertThat(breaker.tryAcquirePermission()).as("no third").isFalse();
+
+        AwaitingResponses newPhaseThenNotAwaiting = new AwaitingResponses() {
+            @Override
+            public boolean awaitBody(FakeResponse response, BodyOutcome body) {
+                breaker.transitionToOpenState();
+                breaker.transitionToHalfOpenState();
+                return false;
+            }
+        };
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState();
+        guard.call(UpstreamRequest.of("GET"), newPhaseThenNotAwaiting, attempt -> OK);
+        assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("no success in the later phase").isZero();
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
     }
 
     /** The default breaker's settings, its open wait passing by the test's clock. */

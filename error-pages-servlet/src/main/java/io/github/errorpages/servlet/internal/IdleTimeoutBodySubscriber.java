@@ -2,7 +2,6 @@ package io.github.errorpages.servlet.internal;
 
 import io.github.errorpages.upstream.BodyOutcome;
 import io.github.errorpages.upstream.internal.AwaitedBody;
-import io.github.errorpages.upstream.internal.ReaderIdleTimeout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -124,17 +123,10 @@ public final class IdleTimeoutBodySubscriber implements BodySubscriber<IdleTimeo
         private boolean timedOut;
         private volatile @Nullable BodyOutcome outcome;
 
-        /**
-         * Also keeps the call's bulkhead permit until the end: the thread that reads the body waits for it; and tells
-         * the guard how long a quiet body lasts here, so that a half-open breaker's trial call whose body stalls is
-         * held until it fails, and counts as the failed trial it is.
-         */
+        /** Also keeps the call's bulkhead permit until the end: the thread that reads the body waits for it. */
         @Override
         public void reportTo(BodyOutcome outcome) {
             outcome.holdBulkheadPermit();
-            if (outcome instanceof ReaderIdleTimeout reader) {
-                reader.readerIdleTimeout(idleTimeout);
-            }
             this.outcome = outcome;
         }
 

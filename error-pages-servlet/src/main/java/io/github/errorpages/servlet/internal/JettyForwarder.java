@@ -14,7 +14,6 @@ import io.github.errorpages.upstream.UpstreamRequest;
 import io.github.errorpages.upstream.internal.BodyFailures;
 import io.github.errorpages.upstream.internal.CallsFailedBeforeAnyAttempt;
 import io.github.errorpages.upstream.internal.IdempotencyKeys;
-import io.github.errorpages.upstream.internal.ReaderIdleTimeout;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -2117,16 +2116,10 @@ public final class JettyForwarder {
          * Takes where the guard wants the body's end reported ({@link JettyResponses#awaitBody}): usually before the
          * body ends, from the guard's handling of the head; if the body ended first, at once. For a request that is
          * not asynchronous the call's bulkhead permit waits for the body's end too, as the container's thread does.
-         * The guard is told how long a quiet body lasts here, so that a half-open breaker's trial call whose body
-         * stalls is held until it fails, and counts as the failed trial it is.
          */
         void awaitBody(BodyOutcome outcome) {
             if (!exchange.asynchronous) {
                 outcome.holdBulkheadPermit();
-            }
-            if (outcome instanceof ReaderIdleTimeout reader) {
-                // The sweep that ends a quiet body looks every quarter of body-idle-timeout at most.
-                reader.readerIdleTimeout(Duration.ofMillis(bodyIdleTimeoutMillis + bodyIdleTimeoutMillis / 4));
             }
             bodyOutcome = outcome;
             Object end = ended;
