@@ -311,8 +311,8 @@ final class PendingBody implements BodyOutcome {
     /**
      * Whether the breaker's configuration ignores the failure ({@code ignoreExceptions}): Resilience4j gives back the
      * permission of a call that failed so, and this record holds none (the call's was used up when the head arrived
-     * or at a held trial's bound, or went with the phase that admitted it, or a closed breaker keeps none): a half-open breaker would admit one more trial call
-     * than it is configured for.
+     * or at a held trial's bound, or went with the phase that admitted it, or a closed breaker keeps none): a
+     * half-open breaker would admit one more trial call than it is configured for.
      */
     private boolean ignoredByBreaker(Throwable failure) {
         return endpoint.breaker().getCircuitBreakerConfig().getIgnoreExceptionPredicate().test(failure);

@@ -98,7 +98,8 @@ class HalfOpenTrialBodyIntegrationTests {
      * Healthy trial calls whose bodies stream on (a download, an event stream) behind a proxy whose
      * {@code body-idle-timeout} is long (30 s) count as the trials' successes when their attempts' timeout (2 s) has
      * passed since their start, and the default breaker closes then, while the bodies still stream; a request sent
-     * meanwhile gets the 503 page, told by {@code Retry-After} to come back within the attempt timeout (R8), which holds.
+     * meanwhile gets the 503 page, told by {@code Retry-After} to come back within the attempt timeout (R8), which
+     * holds.
      * Held until {@code attempt-timeout} after the head plus the body-idle-timeout (a quarter more with the jetty
      * transport's sweep), the phase refused every other request for 32 to 40 s, longer than the 30 s open wait, while
      * the refused were told 2 s. The bodies then end whole, and nothing is recorded twice.
