@@ -29,10 +29,11 @@ import org.jspecify.annotations.Nullable;
  * closed a default breaker (one failure in three). The trial's outcome is taken when its body ends or when its
  * attempt's timeout passes, measured from the attempt's start, whichever comes first: the bound the trial already had
  * for its head, so that a trial holds the phase at most its attempt's timeout, head or body, as before it waited for
- * its body, and the {@code Retry-After} of the calls refused meanwhile ({@link UpstreamGuard#trialCallsEnd}) stays
- * true. A body that still streams then (a download, an event stream, or one stalled that its reader has not failed
- * yet) counts as the trial's success, so that it does not keep the breaker half-open, every other call refused, for as
- * long as it lasts. Whoever takes the trial owns its outcome: a body that breaks off after the bound took it records
+ * its body (a short grace more, {@link #BOUND_GRACE}, when the guard's executor is too busy to run the bound at once),
+ * and the {@code Retry-After} of the calls refused meanwhile ({@link UpstreamGuard#trialCallsEnd}) stays true. A body
+ * that still streams then (a download, an event stream, or one stalled that its reader has not failed yet) counts as
+ * the trial's success, so that it does not keep the breaker half-open, every other call refused, for as long as it
+ * lasts. Whoever takes the trial owns its outcome: a body that breaks off after the bound took it records
  * nothing into the phase while it lasts (one trial recorded twice, a success and a failure, was the bug's shape), and
  * once the phase ended is judged as a closed breaker's body that outlasts the closed state, in the breaker's state of
  * the moment; a body that completes after the bound records no second success.
@@ -54,6 +55,12 @@ final class PendingBody implements BodyOutcome {
     private static final int TRIAL_HELD = 1;
     /** The held trial's outcome was taken: by the body's end, the bound, or the call's own end. */
     private static final int TRIAL_TAKEN = 2;
+
+    /**
+     * How long after a held trial's bound the guard's executor has to run it before the timer's thread does: short, as
+     * the calls refused meanwhile were told the trial ends at its bound, and long enough for a free executor.
+     */
+    static final Duration BOUND_GRACE = Duration.ofMillis(250);
 
     private final UpstreamGuard guard;
     private final UpstreamRequest request;
@@ -218,7 +225,7 @@ final class PendingBody implements BodyOutcome {
      * the trial's success ({@link #trialBoundPassed}). Call it once the caller awaits the body.
      *
      * @param attemptEnd when the attempt's timeout passes, by {@link System#nanoTime()}
-     * @param attemptTimeout the attempt's timeout: how much later a bound the guard's executor did not run is run here
+     * @param attemptTimeout the attempt's timeout, which bounds the grace ({@link #BOUND_GRACE}) given the executor
      */
     void boundTrial(long attemptEnd, Duration attemptTimeout) {
         if (trial != TRIAL_HELD) {
@@ -228,16 +235,22 @@ final class PendingBody implements BodyOutcome {
         // Handed to the guard's executor, not run on the JDK's shared timer: recording may transition the breaker,
         // whose listeners are the application's code, and that one thread runs every delayed task of the JVM.
         timer(delay).execute(() -> {
+            if (trial != TRIAL_HELD) {
+                return; // its body ended before the bound: nothing to hand over
+            }
             try {
                 guard.executor().execute(this::trialBoundPassed);
             } catch (RuntimeException refused) { // shut down, a full queue: never run there
                 trialBoundPassed();
             }
         });
-        // A task the executor accepted and never runs (a discard policy, shutdownNow()) would keep the breaker
-        // half-open, every other call refused, until the body ends (hours for an event stream): run late here then,
-        // a read of one field on the timer's thread when the executor ran it.
-        timer(saturatedAdd(delay, attemptTimeout.toNanos())).execute(() -> {
+        // A task the executor accepted and has not run yet (busy with other work, as the common pool's one thread on
+        // two cores may be, or dropping it: a discard policy, shutdownNow()) would keep the breaker half-open, every
+        // other call refused, past the bound that Retry-After promised (UpstreamGuard.trialCallsEnd), for as long
+        // again as the executor takes or until the body ends (hours for an event stream): run here then, a short
+        // grace later, a read of one field on the timer's thread when the executor ran it in time.
+        long grace = Math.min(attemptTimeout.toNanos(), BOUND_GRACE.toNanos());
+        timer(saturatedAdd(delay, grace)).execute(() -> {
             if (trial == TRIAL_HELD) {
                 trialBoundPassed();
             }

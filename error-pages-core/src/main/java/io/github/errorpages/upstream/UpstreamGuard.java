@@ -904,10 +904,10 @@ public final class UpstreamGuard {
     /**
      * @return how soon a half-open breaker may admit calls again once its trial calls are all under way: when they
      *     have ended, which is within an attempt timeout (a trial whose body streams on counts as ended when its
-     *     attempt's timeout passes, {@link PendingBody}), and no later than the wait it was open for, if any (R8: a
-     *     refusal's {@code Retry-After} is no longer than the breaker's open wait); the soonest of the half-open
-     *     endpoints',
-     *     {@code null} when none is half-open
+     *     attempt's timeout passes, {@link PendingBody}, or at most a grace of 250 ms later when the guard's executor
+     *     is busy), and no later than the wait it was open for, if any (R8: a refusal's {@code Retry-After} is no
+     *     longer than the breaker's open wait); the soonest of the half-open endpoints', {@code null} when none is
+     *     half-open
      */
     @Nullable Duration trialCallsEnd() {
         Duration soonest = null;
@@ -1248,9 +1248,10 @@ public final class UpstreamGuard {
          * breaker's trial call whose response body streams on: when the attempt's timeout passes, the trial counts
          * as a success and the breaker may close, which runs the breaker's event consumers, application code that
          * the JDK's single timer thread, shared by the whole JVM, should not wait for. A bound the executor accepted
-         * and never ran is run on that timer thread one attempt timeout later, so that a dropping executor keeps the
-         * breaker half-open, every other call refused, twice the attempt timeout and not for as long as the body
-         * lasts.
+         * and not yet run (busy with other tasks, or dropping them) is run on that timer thread a short grace later
+         * (250 ms, or the attempt timeout when that is shorter), so that a busy or dropping executor keeps the
+         * breaker half-open, every other call refused, no more than that grace past the attempt timeout, and not for
+         * as long as the executor takes or the body lasts.
          *
          * @param executor the executor
          * @return this builder

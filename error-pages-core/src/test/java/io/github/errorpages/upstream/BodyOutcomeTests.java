@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -278,9 +280,11 @@ class BodyOutcomeTests {
     void halfOpenTrialWhoseBodyStreamsOnCountsAsASuccessWhenItsAttemptsTimeoutPasses() throws Exception {
         Duration attemptTimeout = Duration.ofSeconds(3);
         Duration headAfter = Duration.ofMillis(1500);
-        UpstreamGuard oneTrial = UpstreamGuard.of(Guards.fast(ENDPOINT).maxAttempts(1).attemptTimeout(attemptTimeout)
-                .circuitBreakerConfig(CircuitBreakerConfig.from(SMALL_WINDOW).permittedNumberOfCallsInHalfOpenState(1)
-                        .build()).build());
+        // Its own executor, run on the timer's thread: the bound's time is measured, not a free common pool's.
+        UpstreamGuard oneTrial = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+                .attemptTimeout(attemptTimeout).circuitBreakerConfig(CircuitBreakerConfig.from(SMALL_WINDOW)
+                        .permittedNumberOfCallsInHalfOpenState(1).build()).build())
+                .executor(Runnable::run).build();
         CircuitBreaker halfOpen = oneTrial.circuitBreakers().get(0);
         AtomicLong closedAt = new AtomicLong();
         halfOpen.getEventPublisher().onStateTransition(event -> {
@@ -326,7 +330,7 @@ class BodyOutcomeTests {
         RecordingListener listener = new RecordingListener();
         UpstreamGuard twoTrials = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
                 .attemptTimeout(Duration.ofSeconds(2)).circuitBreakerConfig(SMALL_WINDOW).build())
-                .listener(listener).build();
+                .listener(listener).executor(Runnable::run).build();
         CircuitBreaker halfOpen = twoTrials.circuitBreakers().get(0);
         halfOpen.transitionToOpenState();
         halfOpen.transitionToHalfOpenState();
@@ -343,6 +347,65 @@ class BodyOutcomeTests {
         awaiting.bodies.get(1).completed();
         assertThat(transitions(listener)).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
         assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nor into the closed window").isZero();
+    }
+
+    /**
+     * A guard's executor that accepts the trial's bound and drops it (a {@code DiscardPolicy}, {@code shutdownNow()}):
+     * the timer's thread takes the trial's outcome a short grace after its attempt's timeout, and the breaker closes
+     * then. It ran the bound a whole attempt timeout later (and as late with an executor merely busy, the common pool's
+     * one thread on two cores), while the calls refused meanwhile were told the trial ended at its bound (R8).
+     */
+    @Test
+    void heldTrialsBoundThatTheExecutorDropsIsTakenAShortGraceAfterIt() throws Exception {
+        Duration attemptTimeout = Duration.ofSeconds(3);
+        long started = System.nanoTime();
+        long closedAt = closeTimeOfOneTrialWith(task -> { }, attemptTimeout);
+
+        assertThat(Duration.ofNanos(closedAt - started)).as("closed a grace after the attempt's time, not twice it")
+                .isGreaterThanOrEqualTo(attemptTimeout)
+                .isLessThan(attemptTimeout.plus(PendingBody.BOUND_GRACE).plusMillis(1500));
+    }
+
+    /** A guard's executor that refuses the trial's bound (shut down, a full queue): the bound runs at once. */
+    @Test
+    void heldTrialsBoundThatTheExecutorRefusesIsTakenAtIt() throws Exception {
+        Duration attemptTimeout = Duration.ofSeconds(1);
+        long started = System.nanoTime();
+        long closedAt = closeTimeOfOneTrialWith(task -> {
+            throw new RejectedExecutionException("shut down");
+        }, attemptTimeout);
+
+        assertThat(Duration.ofNanos(closedAt - started)).as("closed when the attempt's time passed")
+                .isGreaterThanOrEqualTo(attemptTimeout)
+                .isLessThan(attemptTimeout.plusMillis(1500));
+    }
+
+    /**
+     * Makes a call the one trial of a half-open breaker whose guard runs on {@code executor}, its body streaming on.
+     *
+     * @return when the breaker closed, by {@link System#nanoTime()}
+     */
+    private long closeTimeOfOneTrialWith(Executor executor, Duration attemptTimeout) throws Exception {
+        UpstreamGuard oneTrial = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+                .attemptTimeout(attemptTimeout).circuitBreakerConfig(CircuitBreakerConfig.from(SMALL_WINDOW)
+                        .permittedNumberOfCallsInHalfOpenState(1).build()).build())
+                .executor(executor).build();
+        CircuitBreaker halfOpen = oneTrial.circuitBreakers().get(0);
+        AtomicLong closedAt = new AtomicLong();
+        halfOpen.getEventPublisher().onStateTransition(event -> {
+            if (event.getStateTransition().getToState() == CircuitBreaker.State.CLOSED) {
+                closedAt.set(System.nanoTime());
+            }
+        });
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState();
+        AwaitingResponses awaiting = new AwaitingResponses();
+
+        oneTrial.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK);
+        Await.until(() -> closedAt.get() != 0, "the bound recording the trial's success", Duration.ofSeconds(20));
+        awaiting.bodies.get(0).completed();
+        assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
+        return closedAt.get();
     }
 
     /**
