@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  * lasts. Whoever takes the trial owns its outcome: a body that breaks off after the bound took it records
  * nothing into the phase while it lasts (one trial recorded twice, a success and a failure, was the bug's shape), and
  * once the phase ended is judged as a closed breaker's body that outlasts the closed state, in the breaker's state of
- * the moment; a body that completes after the bound records no second success.
+ * the moment: nothing, success or failure, while a later phase is half-open, of which it is no trial; a body that
+ * completes after the bound records no second success.
  * Forcing the breaker open again when a trial's body broke off after the phase closed would not judge the phase as
  * Resilience4j does (one broken trial of three is below a threshold of 50 %), nor keep the phase from admitting calls
  * the closed state then counts.
@@ -198,8 +199,12 @@ final class PendingBody implements BodyOutcome {
             return broken(cause, guard.failingSinceOrNull());
         }
         // A cause that is not the upstream's fault leaves the breaker as an attempt failing with it would: a
-        // closed breaker holds no permission for the call, and records nothing.
-        if (!trialsOwn && !boundsOwn && UpstreamGuard.countsAgainstUpstream(cause)) {
+        // closed breaker holds no permission for the call, and records nothing. Nor is a body that is no trial of the
+        // phase (admitted closed, or a trial of a phase that ended) recorded while the breaker is half-open, as
+        // completed() records no success then: the phase would count a failure it never admitted as one of its
+        // trials, and be judged before its own trials ran.
+        if (!trialsOwn && !boundsOwn && UpstreamGuard.countsAgainstUpstream(cause)
+                && endpoint.breaker().getState() != CircuitBreaker.State.HALF_OPEN) {
             try {
                 Throwable reported = BreakerRecording.asCounted(endpoint.breaker(), failure,
                         () -> UpstreamFailure.builder(cause).upstream(guard.name()).attempts(attempts).build());

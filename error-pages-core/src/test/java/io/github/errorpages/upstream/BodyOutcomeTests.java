@@ -409,6 +409,41 @@ class BodyOutcomeTests {
     }
 
     /**
+     * A body that is no trial of the half-open phase of the moment (a trial of a phase that ended, by hand here, or a
+     * body admitted closed) and breaks off records nothing into it, as such a body's success records nothing: recorded,
+     * the later phase counted a failure it never admitted as one of its trials, and with two trial calls opened at one
+     * failure in two while its second trial had not run. The later phase is judged by its own two trials.
+     */
+    @Test
+    void bodyThatIsNoTrialOfTheCurrentPhaseRecordsNoFailureIntoIt() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        UpstreamGuard phases = UpstreamGuard.builder(Guards.fast(ENDPOINT).maxAttempts(1)
+                .attemptTimeout(Duration.ofSeconds(30)).circuitBreakerConfig(SMALL_WINDOW).build())
+                .listener(listener).build();
+        CircuitBreaker halfOpen = phases.circuitBreakers().get(0);
+        AwaitingResponses awaiting = new AwaitingResponses();
+        phases.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // admitted closed, its body streaming
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState();
+        phases.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // phase A's trial, its body streaming
+        halfOpen.transitionToOpenState();
+        halfOpen.transitionToHalfOpenState(); // phase B
+
+        awaiting.bodies.get(0).failed(new EOFException("reset mid-body"));
+        awaiting.bodies.get(1).failed(new EOFException("reset mid-body"));
+
+        assertThat(halfOpen.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        assertThat(halfOpen.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded into phase B").isZero();
+        phases.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // phase B's first trial
+        phases.call(UpstreamRequest.of("GET"), awaiting, attempt -> OK); // its second
+        awaiting.bodies.get(2).completed();
+        assertThat(halfOpen.getState()).as("judged by its two trials").isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        awaiting.bodies.get(3).completed();
+        assertThat(transitions(listener)).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN",
+                "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+    }
+
+    /**
      * A response adapter that throws (a bug) with a trial call held: the trial's permission is given back to the phase
      * that admitted it, and to no later one. Given back to a phase begun meanwhile (by hand), it let that phase admit
      * one trial call more than it is configured for; nor does an adapter that will not report the body record the
