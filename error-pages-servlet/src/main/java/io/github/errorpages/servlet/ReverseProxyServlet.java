@@ -196,7 +196,8 @@ import org.slf4j.LoggerFactory;
  *       upload holds no thread.
  *       Registered without async support, or reached through a {@code forward} or an {@code include} (whose
  *       asynchronous answer would be dispatched to the servlet that forwarded or included), the container thread
- *       waits instead, and a streamed body is read by a client thread.</li>
+ *       waits instead, and a streamed body is read on a thread of the servlet's own, as over the JDK's client
+ *       (never on the client's, which its connects and responses need: a slow upload holds that one thread).</li>
  *   <li>The JDK's client: each request is served on its container thread, which waits for the upstream's
  *       answer and copies the body. The client parses responses on two threads of the servlet's own, never on
  *       its only selector thread: a response whose chunk size the JDK's parser loops on (2^31 or more) holds the
@@ -856,7 +857,7 @@ public final class ReverseProxyServlet extends HttpServlet {
                 }
             } finally {
                 if (reads != null) {
-                    stopReading(request, response, reads); // the client's thread may be reading it still
+                    stopReading(request, response, reads); // a thread of the forwarder's may be reading it still
                 }
             }
             return false;

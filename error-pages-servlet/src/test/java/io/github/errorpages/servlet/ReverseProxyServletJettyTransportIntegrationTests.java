@@ -1290,6 +1290,56 @@ class ReverseProxyServletJettyTransportIntegrationTests extends ReverseProxyServ
         }
     }
 
+    /**
+     * R4, R47: uploads that a servlet without async support streams, each stalled by its client in the middle, hold no
+     * thread of the Jetty transport's client, and a GET to the same healthy upstream meanwhile gets its 200, its
+     * breaker closed. The blocking reads of the uploads ran on the client's threads, which its connects and responses
+     * need too: once stalled uploads held them all (300 uploads on a client of 200 threads), every exchange of the
+     * client waited, GETs included, until its attempt timed out, 504 {@code connection_timeout} or
+     * {@code http_response_timeout} and 503 {@code connection_limit_reached}, and the breaker of an upstream that never
+     * saw a request opened. Here the client's pool is held to the threads it has, and two uploads more than that stall
+     * after 10 bytes of their 20: the proxy waits for the rest of each at once, and a GET goes then.
+     */
+    @Test
+    void uploadsStalledInTheMiddleHoldNoThreadOfTheClientAndAGetToTheSameUpstreamIsAnswered() throws Exception {
+        CountDownLatch notRead = new CountDownLatch(1000); // counted down once by each upload the proxy waits for
+        try (FaultyUpstream upstream = FaultyUpstream.start(Behaviour.respond(200, "{\"id\":42}",
+                "Content-Type", "application/json"))) {
+            UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                    .maxAttempts(1).attemptTimeout(Duration.ofSeconds(5)).build());
+            ReverseProxyServlet proxy = proxy(guard);
+            try (JettyServer server = new JettyServer().filter(new UploadWatch(10, notRead))
+                    .servlet("/*", proxy, false).start()) {
+                QueuedThreadPool clientThreads = clientThreads(proxy);
+                clientThreads.setMaxThreads(clientThreads.getThreads()); // none added: a small pool
+                int uploads = clientThreads.getMaxThreads() + 2;
+                List<Socket> uploaders = new ArrayList<>();
+                try {
+                    for (int i = 0; i < uploads; i++) {
+                        Socket uploader = new Socket(InetAddress.getLoopbackAddress(), server.uri("/").getPort());
+                        uploaders.add(uploader);
+                        sendHalfAnUpload(uploader.getOutputStream());
+                    }
+                    // Read on the client's threads, no more of them than it has were: the rest waited for a thread.
+                    Await.until(() -> 1000 - notRead.getCount() == uploads,
+                            "every upload waited for by the proxy at once", Duration.ofSeconds(10));
+
+                    HttpResponse<byte[]> answered = Client.get(Client.ofItsOwn(), server.uri("/orders/42"),
+                            "application/json");
+
+                    assertThat(answered.statusCode()).as(Client.text(answered)).isEqualTo(200);
+                    assertThat(Client.text(answered)).isEqualTo("{\"id\":42}");
+                    assertThat(guard.circuitBreakers().get(0).getState().name()).isEqualTo("CLOSED");
+                    assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
+                } finally {
+                    for (Socket uploader : uploaders) {
+                        uploader.close(); // the uploads end, and with them their exchanges
+                    }
+                }
+            }
+        }
+    }
+
     /** A guard of one attempt of 3 s, which records the calls that failed. */
     private static UpstreamGuard guardRecordingFailures(FaultyUpstream upstream, List<UpstreamFailure> failures) {
         return UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri()).maxAttempts(1)

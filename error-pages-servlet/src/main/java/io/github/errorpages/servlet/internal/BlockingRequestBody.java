@@ -4,18 +4,21 @@ import jakarta.servlet.ServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import org.eclipse.jetty.client.InputStreamRequestContent;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.client.Request;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A client's request body read with blocking servlet I/O by the upstream client's thread, for a request that
- * cannot go asynchronous (a servlet or filter without async support): a slow uploader holds that one thread.
+ * A client's request body read with blocking servlet I/O, for a request that cannot go asynchronous (a servlet or
+ * filter without async support), on a thread of the proxy's own ({@link BlockingReadsContent}), never one of the
+ * upstream client's: a slow uploader holds that one thread, and nothing the client needs for other exchanges.
  * Never closed by the upstream client (a retry may read it again when the first attempt read nothing).
  */
 final class BlockingRequestBody extends InputStream implements ForwardedBody, BlockingBodyReads {
 
     private final ClientInputStream in;
+    /** Where the blocking reads run ({@link BlockingReadsContent}). */
+    private final Executor reads;
     private volatile boolean touched;
     /** Whether the upstream's answer is whole: what the client still sends is not forwarded ({@link #answered}). */
     private volatile boolean answered;
@@ -23,14 +26,16 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
     /**
      * @param request the servlet request, whose input stream is got when an attempt first reads the body
      * @param length the request's {@code Content-Length}, or -1 when it has none
+     * @param reads where the blocking reads run: threads of the proxy's own, each held as long as its client stalls
      */
-    BlockingRequestBody(ServletRequest request, long length) {
+    BlockingRequestBody(ServletRequest request, long length, Executor reads) {
         this.in = new ClientInputStream(request, length);
+        this.reads = reads;
     }
 
     @Override
     public Request.Content content() {
-        return new InputStreamRequestContent((String) null, this);
+        return new BlockingReadsContent(this, reads);
     }
 
     @Override

@@ -40,6 +40,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,8 +95,9 @@ import org.slf4j.LoggerFactory;
  * reads a body before a handshake that may fail) is read before the first attempt, on the calling thread, and
  * each attempt sends the copy. Any other body is streamed from the servlet request as the upstream client
  * asks for it: without blocking ({@link NonBlockingRequestBody}, a slow uploader holds no thread) when the
- * request is asynchronous, else with blocking reads on a client thread ({@link BlockingRequestBody}). It may
- * be sent again only while no attempt has asked for any of it, for example after a refused connection.
+ * request is asynchronous, else with blocking reads on a thread of the forwarder's own ({@link BlockingRequestBody},
+ * {@link BlockingReadsContent}: a slow uploader holds that thread, never one of the client's). It may be sent again
+ * only while no attempt has asked for any of it, for example after a refused connection.
  *
  * <p>The client is configured as a proxy's must be: no redirects followed, no cookies kept, no content
  * decoding and no {@code Accept-Encoding} added, no authentication (a 401 or 407 passes through), no
@@ -211,11 +214,21 @@ public final class JettyForwarder {
      * a healthy upstream opened. Without a permit, the body goes through the write listener, which holds none.
      */
     private final Semaphore blockingWrites;
+    /**
+     * Where the blocking reads of request bodies run ({@link BlockingRequestBody}, {@link BlockingReadsContent}):
+     * threads of the forwarder's own, as many as uploads are read at once, as the JDK transport's. Read on the client's
+     * threads, uploads stalled in the middle held every one of them, and the client's connects and responses, which
+     * need them, waited: a GET to a healthy upstream failed with 504, and its breaker opened.
+     */
+    private final ThreadPoolExecutor bodyReads;
 
     private JettyForwarder(HttpClient client, KeepAliveTimeouts keepAlive, UpstreamGuard guard,
             Duration bodyIdleTimeout, Duration clientIdleTimeout, int maxResponseHeaderSize, String pseudonym,
             int maxBlockingWrites) {
         this.blockingWrites = new Semaphore(maxBlockingWrites);
+        // A cached thread pool, as Executors makes one, its idle threads ended after a minute.
+        this.bodyReads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                DaemonThreads.named("error-pages-proxy-" + guard.name() + "-body"));
         this.pseudonym = pseudonym;
         this.client = client;
         this.keepAlive = keepAlive;
@@ -334,6 +347,10 @@ public final class JettyForwarder {
         for (Exchange exchange : calls) {
             exchange.cutOffByStop();
         }
+        // Last, once the outcomes are the stop's: a read still blocked on a client's upload is interrupted (as the
+        // client's stopping pool interrupted its threads when they read), rather than hold its thread, and the
+        // application's objects, until the container ends the upload.
+        bodyReads.shutdownNow();
     }
 
     /**
@@ -620,7 +637,7 @@ public final class JettyForwarder {
             if (asynchronous) {
                 body = new NonBlockingRequestBody(request, length, this::sendTomcatsRefusal);
             } else {
-                body = new BlockingRequestBody(request, length);
+                body = new BlockingRequestBody(request, length, bodyReads);
                 if (length > 0) {
                     fields.add(HttpHeader.CONTENT_LENGTH.asString()); // its content has no length to tell
                     fields.add(Long.toString(length));
@@ -739,10 +756,11 @@ public final class JettyForwarder {
          * Sends a request whose body is read with blocking I/O ({@link BlockingRequestBody}) from a thread of the
          * client's pool, never the caller's. Jetty's client writes a request on the thread that sends it when a
          * connection is free at once (one its pool kept, or one that opened in the instant before the send looked for
-         * one a second time), and reads the body there as it writes it: the servlet's own thread then waited in the
-         * read for a client that pauses its upload until it hears back, instead of for the exchange's outcome, and an
-         * early answer (a 503 the filter in front makes a page of) reached the client only once it sent more or gave
-         * up. The servlet's {@code stopReading}, which looks for a read under way on another thread, found none.
+         * one a second time), and asked for the body there as it wrote it: with Jetty's own stream content the
+         * servlet's own thread then waited in the read for a client that pauses its upload until it hears back,
+         * instead of for the exchange's outcome, and an early answer (a 503 the filter in front makes a page of)
+         * reached the client only once it sent more or gave up. The reads themselves now run on {@link #bodyReads}
+         * ({@link BlockingReadsContent}), so the thread that sends, the client's, is held only while it writes.
          *
          * <p>The client's threads may all be busy (a loaded gateway) for longer than the attempt has: a send that has
          * not run when the attempt ends is withdrawn, never to run, and the attempt fails as the gateway's own limit
@@ -903,7 +921,7 @@ public final class JettyForwarder {
         }
 
         /**
-         * @return the reads of the client's body that a thread of the client's makes with blocking servlet I/O, which
+         * @return the reads of the client's body that a thread of the forwarder's makes with blocking servlet I/O, which
          *     must end before the servlet returns; {@code null} when there are none (no body, one read before the
          *     first attempt, or one read without blocking)
          */

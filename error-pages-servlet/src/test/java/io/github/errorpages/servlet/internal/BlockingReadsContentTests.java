@@ -1,0 +1,139 @@
+package io.github.errorpages.servlet.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.io.Content;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The content through which the Jetty transport sends an upload read with blocking servlet I/O: the thread of Jetty's
+ * client that asks for it is never the one that waits for the client's bytes. It waited in Jetty's own
+ * {@code InputStreamRequestContent}, and stalled uploads held every thread of the client's, which its other exchanges
+ * needed. The client's stream is a stand-in here: a read held until the test hands it bytes.
+ */
+class BlockingReadsContentTests {
+
+    private final ExecutorService reads = Executors.newCachedThreadPool();
+    private final HeldStream client = new HeldStream();
+    private final BlockingReadsContent content = new BlockingReadsContent(client, reads);
+
+    @AfterEach
+    void stopReads() {
+        reads.shutdownNow();
+    }
+
+    @Test
+    void theThreadThatAsksForTheBodyNeverWaitsForTheClient() throws Exception {
+        assertThat(content.read()).as("nothing read before a demand").isNull();
+        assertThat(client.reads).as("reads of the client's stream").isEmpty();
+
+        BlockingQueue<Thread> calledBackOn = new LinkedBlockingQueue<>();
+        content.demand(() -> calledBackOn.add(Thread.currentThread()));
+        Thread reader = client.reads.poll(5, TimeUnit.SECONDS);
+
+        assertThat(reader).as("the read of the client's stream").isNotNull().isNotSameAs(Thread.currentThread());
+        assertThat(content.read()).as("nothing while the client sends nothing").isNull();
+        assertThat(calledBackOn).as("demands called back").isEmpty();
+
+        client.sends("order");
+        assertThat(calledBackOn.poll(5, TimeUnit.SECONDS)).as("the demand called back").isSameAs(reader);
+        Content.Chunk chunk = content.read();
+        assertThat(chunk).isNotNull();
+        assertThat(StandardCharsets.UTF_8.decode(chunk.getByteBuffer()).toString()).isEqualTo("order");
+        assertThat(chunk.isLast()).isFalse();
+        assertThat(content.read()).as("nothing more read yet").isNull();
+
+        content.demand(() -> calledBackOn.add(Thread.currentThread()));
+        client.ends();
+        assertThat(calledBackOn.poll(5, TimeUnit.SECONDS)).as("the demand called back").isNotNull();
+        assertThat(content.read()).isSameAs(Content.Chunk.EOF);
+        assertThat(content.getContentType()).as("no Content-Type made up").isNull();
+    }
+
+    @Test
+    void aFailedReadFailsTheContentWithItsFailure() throws Exception {
+        IOException gone = new IOException("the client went away");
+        AtomicReference<Content.Chunk> afterDemand = new AtomicReference<>();
+        BlockingQueue<Boolean> calledBack = new LinkedBlockingQueue<>();
+        content.demand(() -> {
+            afterDemand.set(content.read());
+            calledBack.add(true);
+        });
+        assertThat(client.reads.poll(5, TimeUnit.SECONDS)).as("the read of the client's stream").isNotNull();
+
+        client.fails(gone);
+
+        assertThat(calledBack.poll(5, TimeUnit.SECONDS)).as("the demand called back").isTrue();
+        assertThat(afterDemand.get()).satisfies(chunk -> {
+            assertThat(Content.Chunk.isFailure(chunk, true)).isTrue();
+            assertThat(chunk.getFailure()).isSameAs(gone);
+        });
+    }
+
+    @Test
+    void aDemandOnceTheForwarderStoppedFailsTheContent() {
+        reads.shutdown();
+        AtomicReference<Content.Chunk> afterDemand = new AtomicReference<>();
+
+        content.demand(() -> afterDemand.set(content.read()));
+
+        assertThat(afterDemand.get()).as("called back at once").isNotNull()
+                .satisfies(chunk -> assertThat(Content.Chunk.isFailure(chunk, true)).isTrue());
+        assertThat(client.reads).as("reads of the client's stream").isEmpty();
+    }
+
+    /** A client's stream whose each read waits until the test hands it what the client sends. */
+    private static final class HeldStream extends InputStream {
+        /** The thread of each read, as it begins. */
+        final BlockingQueue<Thread> reads = new LinkedBlockingQueue<>();
+        private final BlockingQueue<Object> sent = new LinkedBlockingQueue<>();
+
+        void sends(String text) {
+            sent.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        void ends() {
+            sent.add(-1);
+        }
+
+        void fails(IOException failure) {
+            sent.add(failure);
+        }
+
+        @Override
+        public int read() {
+            throw new UnsupportedOperationException("read in parts");
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            reads.add(Thread.currentThread());
+            Object next;
+            try {
+                next = sent.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted");
+            }
+            if (next instanceof IOException failure) {
+                throw failure;
+            }
+            if (next instanceof byte[] bytes) {
+                System.arraycopy(bytes, 0, b, off, bytes.length);
+                return bytes.length;
+            }
+            return -1;
+        }
+    }
+}
