@@ -40,14 +40,34 @@ final class BlockingReadsContent implements Request.Content {
     /** Whether a read is under way on a thread of the executor. */
     private boolean reading;
     private @Nullable Runnable demand;
+    /** Run once, on the thread that first asks for the content: see the constructor. */
+    private @Nullable Runnable asked;
 
     /**
      * @param in the body, read with blocking I/O; never closed here (the container owns the servlet's stream)
      * @param reads where the blocking reads run: threads that may each wait as long as a client stalls its upload
+     * @param asked run once, on the thread that first asks for the content ({@link #read} or {@link #demand}), before
+     *     that call returns: Jetty's client asks before it sends the request's head, so whatever it notes (the body
+     *     touched and started, {@link BlockingRequestBody}) holds by the time the upstream can answer, as when
+     *     {@code InputStreamRequestContent} read on that thread. A read handed to the executor may begin only after
+     *     the upstream answered.
      */
-    BlockingReadsContent(InputStream in, Executor reads) {
+    BlockingReadsContent(InputStream in, Executor reads, Runnable asked) {
         this.in = in;
         this.reads = reads;
+        this.asked = asked;
+    }
+
+    /** Runs {@link #asked} if this is the first time the content is asked for, on the asking thread. */
+    private void noteAsked() {
+        Runnable first;
+        synchronized (this) {
+            first = asked;
+            asked = null;
+        }
+        if (first != null) {
+            first.run();
+        }
     }
 
     /**
@@ -61,6 +81,7 @@ final class BlockingReadsContent implements Request.Content {
 
     @Override
     public Content.@Nullable Chunk read() {
+        noteAsked();
         synchronized (this) {
             Content.Chunk failed = last;
             if (failed != null && Content.Chunk.isFailure(failed)) {
@@ -77,6 +98,7 @@ final class BlockingReadsContent implements Request.Content {
 
     @Override
     public void demand(Runnable callback) {
+        noteAsked();
         boolean callNow;
         boolean readNow;
         synchronized (this) {

@@ -35,7 +35,19 @@ final class BlockingRequestBody extends InputStream implements ForwardedBody, Bl
 
     @Override
     public Request.Content content() {
-        return new BlockingReadsContent(this, reads);
+        return new BlockingReadsContent(this, reads, this::asked);
+    }
+
+    /**
+     * The upstream client asked for the body, on its own thread, before the request's head went out and before the
+     * read it asked for began on a thread of {@link #reads}: the body is touched (never sent again) and started (an
+     * answer from now on is an early one, in the middle of the upload) as the upstream can see the head. Noted only
+     * once that read began, an upstream that answered the head at once raced it: its answer found the upload unread,
+     * kept the connection, and the read that began next took the bytes of the client's next request.
+     */
+    private void asked() {
+        touched = true;
+        in.asked();
     }
 
     @Override

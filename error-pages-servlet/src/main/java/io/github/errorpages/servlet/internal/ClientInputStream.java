@@ -41,6 +41,8 @@ final class ClientInputStream extends InputStream {
     /** Set once the request is over: no read may touch the container's stream after that. */
     private volatile boolean stopped;
     private volatile boolean finished;
+    /** Whether an attempt asked for the body ({@link #asked}), its first read perhaps still to start. */
+    private volatile boolean asked;
     /** The thread of the read under way, which {@link #abort} interrupts. */
     private @Nullable Thread reader;
     /** Whether {@link #abort} interrupted the read under way, whose end clears the interrupt. */
@@ -73,9 +75,23 @@ final class ClientInputStream extends InputStream {
         return failure;
     }
 
-    /** @return whether a read asked the container for the body (a 100 Continue went out, if one was expected) */
+    /**
+     * @return whether an attempt asked for the body ({@link #asked}), or a read asked the container for it (a 100
+     *     Continue went out, if one was expected)
+     */
     boolean isStarted() {
-        return in != null;
+        return asked || in != null;
+    }
+
+    /**
+     * Notes that an attempt asked for the body, on the thread that asks, before the read it hands to another thread
+     * has begun ({@link BlockingReadsContent}): from then on the body counts as started ({@link #isStarted}). The
+     * upstream client asks before it sends the request's head, and an upstream that answers that head at once (a 502
+     * before it reads the body) was otherwise answered before the read began, the upload taken for unread: the page
+     * kept the connection, and the read that began after it took the bytes of the client's next request.
+     */
+    void asked() {
+        asked = true;
     }
 
     /** @return whether the whole body was read */

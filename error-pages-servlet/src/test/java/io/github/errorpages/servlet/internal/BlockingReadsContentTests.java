@@ -26,7 +26,10 @@ class BlockingReadsContentTests {
 
     private final ExecutorService reads = Executors.newCachedThreadPool();
     private final HeldStream client = new HeldStream();
-    private final BlockingReadsContent content = new BlockingReadsContent(client, reads);
+    /** The threads the content's first ask was noted on. */
+    private final BlockingQueue<Thread> asked = new LinkedBlockingQueue<>();
+    private final BlockingReadsContent content = new BlockingReadsContent(client, reads,
+            () -> asked.add(Thread.currentThread()));
 
     @AfterEach
     void stopReads() {
@@ -59,6 +62,34 @@ class BlockingReadsContentTests {
         assertThat(calledBackOn.poll(5, TimeUnit.SECONDS)).as("the demand called back").isNotNull();
         assertThat(content.read()).isSameAs(Content.Chunk.EOF);
         assertThat(content.getContentType()).as("no Content-Type made up").isNull();
+    }
+
+    /**
+     * Jetty's client asks for the content before it sends the request's head: the ask is noted then, on its thread,
+     * once, before any read of the client's began ({@link BlockingRequestBody} counts the body as started from then).
+     */
+    @Test
+    void theFirstAskIsNotedOnTheAskingThreadBeforeAnyReadBegins() throws Exception {
+        assertThat(content.read()).as("nothing read before a demand").isNull();
+
+        assertThat(asked).as("asks noted").containsExactly(Thread.currentThread());
+        assertThat(client.reads).as("reads of the client's stream").isEmpty();
+
+        content.demand(() -> { });
+        assertThat(client.reads.poll(5, TimeUnit.SECONDS)).as("the read of the client's stream").isNotNull();
+        content.read();
+        assertThat(asked).as("asks noted, the first only").hasSize(1);
+    }
+
+    /** A demand with no read before it is the first ask: noted before the read it hands on may begin. */
+    @Test
+    void aDemandThatComesFirstIsTheAskNoted() throws Exception {
+        reads.shutdown(); // the demand's read never begins
+
+        content.demand(() -> { });
+
+        assertThat(asked).as("asks noted").containsExactly(Thread.currentThread());
+        assertThat(client.reads).as("reads of the client's stream").isEmpty();
     }
 
     @Test
