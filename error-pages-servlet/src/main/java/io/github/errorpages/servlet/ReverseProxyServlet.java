@@ -739,8 +739,8 @@ public final class ReverseProxyServlet extends HttpServlet {
         }
         // Whether a read may be waiting for the client: none can start from here on. Looked at before the stop, a read
         // that started just after was waited for below, the page not sent, until the client sent more or the
-        // container's read timeout. (The reads are the upstream client's, never this thread's: JettyForwarder sends
-        // such a request from the client's pool.)
+        // container's read timeout. (The reads run on the proxy's own body-reader threads, never this thread: the
+        // jetty transport's BlockingReadsContent and the jdk transport's body readers.)
         boolean awaited = body.stopStartingReads();
         if (awaited) {
             try {

@@ -4995,14 +4995,17 @@ abstract class ReverseProxyServletIntegrationTests {
      * the connect timeout) or the guard's (a longer one), which aborts the exchange before it asks. With the JDK
      * transport the client's thread stays blocked in the servlet stream until the container's idle timeout (3 s
      * here) fails the read; Jetty then closes the connection. The same where the servlet has no async support, whose
-     * body Jetty's transport reads with blocking I/O on a thread of its client's: that read waits for the client.
+     * body Jetty's transport reads with blocking I/O on a thread of the proxy's own: that read waits for the client.
      * The attempt timeout leaves the proxy a second to connect and send the head: with 300 ms, a cold JVM on a busy
-     * machine once had not, and the timeout was rightly the upstream's.
+     * machine once had not, and the timeout was rightly the upstream's. A client that stalls before its first byte
+     * of the body is the same: without async support the Jetty transport now sends the request's head before any of
+     * the body is read (its reads run on the proxy's own threads), and the read it waits in is still the client's.
      */
-    @ParameterizedTest(name = "connect timeout {0} ms, async supported: {1}")
-    @CsvSource({"2000, true", "100, true", "2000, false", "100, false"})
-    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams(int connectTimeoutMillis, boolean asyncSupported)
-            throws Exception {
+    @ParameterizedTest(name = "connect timeout {0} ms, async supported: {1}, bytes before the stall: {2}")
+    @CsvSource({"2000, true, 10", "100, true, 10", "2000, false, 10", "100, false, 10", "2000, true, 0",
+            "2000, false, 0", "100, false, 0"})
+    void uploadStalledByItsClientIsTheClientsFailureNotTheUpstreams(int connectTimeoutMillis, boolean asyncSupported,
+            int bytesBeforeTheStall) throws Exception {
         UpstreamGuard guard = UpstreamGuard.of(UpstreamConfig.builder("orders").endpoints(orders.uri().resolve("/api"))
                 .attemptTimeout(Duration.ofMillis(1000)).build());
         configured = new JettyServer().idleTimeout(Duration.ofSeconds(3))
@@ -5013,7 +5016,7 @@ abstract class ReverseProxyServletIntegrationTests {
         try (Socket uploader = new Socket("127.0.0.1", configured.port())) {
             uploader.setSoTimeout(10_000);
             uploader.getOutputStream().write(("POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n"
-                    + "\r\n" + "x".repeat(10)).getBytes(StandardCharsets.US_ASCII));
+                    + "\r\n" + "x".repeat(bytesBeforeTheStall)).getBytes(StandardCharsets.US_ASCII));
             uploader.getOutputStream().flush();
 
             byte[] answered = uploader.getInputStream().readAllBytes();

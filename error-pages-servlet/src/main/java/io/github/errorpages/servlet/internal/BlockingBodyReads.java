@@ -3,10 +3,10 @@ package io.github.errorpages.servlet.internal;
 import java.time.Duration;
 
 /**
- * The proxy's reads of a client's request body with blocking servlet I/O, on a thread of the upstream client's:
- * they must end before the servlet returns. A read left blocked in the container's stream after that reads into
- * the objects the container reuses for the connection's next request, or takes part of the body the container
- * is to skip. Implementations are thread-safe.
+ * The proxy's reads of a client's request body with blocking servlet I/O, on one of the proxy's own body-reader
+ * threads ({@code error-pages-proxy-<upstream>-body-<n>}): they must end before the servlet returns. A read left
+ * blocked in the container's stream after that reads into the objects the container reuses for the connection's next
+ * request, or takes part of the body the container is to skip. Implementations are thread-safe.
  */
 public interface BlockingBodyReads {
 

@@ -23,6 +23,12 @@ import org.jspecify.annotations.Nullable;
  * <p>The stream is read only when the client demands content (once its connection is ready to write the body), so a
  * body no attempt asked for is untouched, as before, and may be sent again.
  *
+ * <p>Since {@link #read()} returns {@code null} until a read returned, Jetty's {@code HttpSender}, which sends the
+ * request's head as soon as its first ask for content finds none, sends the head before any body byte is read from
+ * the client (with {@code InputStreamRequestContent} the head went out with the first chunk, once it was read). An
+ * upstream can so see the head of an upload whose client never sends a byte, and answer it early; an upload
+ * whose client stalls before its first byte still counts as started ({@link BlockingRequestBody}), as it did then.
+ *
  * <p>Thread-safe: the state is guarded by this object's monitor, never held across a read or a callback.
  */
 final class BlockingReadsContent implements Request.Content {
@@ -123,8 +129,21 @@ final class BlockingReadsContent implements Request.Content {
         }
     }
 
-    /** One blocking read, on a thread of the executor: keeps what it read, then calls the demand back. */
+    /**
+     * One blocking read, on a thread of the executor: keeps what it read, then calls the demand back. Skipped when
+     * the content failed since the read was handed on (the attempt was aborted, timed out or answered): the client's
+     * bytes are not taken for an attempt that will never send them. No retry could send them either: the first ask
+     * ({@link #asked}) marked the body touched before this read was handed on.
+     */
     private void readOnce() {
+        Content.Chunk failure;
+        synchronized (this) {
+            failure = last != null && Content.Chunk.isFailure(last) ? last : null;
+        }
+        if (failure != null) {
+            finish(failure); // calls the demand back: fail() left that to the read under way
+            return;
+        }
         Content.Chunk chunk;
         try {
             byte[] buffer = new byte[READ_SIZE];

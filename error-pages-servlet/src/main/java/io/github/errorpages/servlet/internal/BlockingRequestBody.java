@@ -13,6 +13,11 @@ import org.jspecify.annotations.Nullable;
  * filter without async support), on a thread of the proxy's own ({@link BlockingReadsContent}), never one of the
  * upstream client's: a slow uploader holds that one thread, and nothing the client needs for other exchanges.
  * Never closed by the upstream client (a retry may read it again when the first attempt read nothing).
+ *
+ * <p>Jetty's client sends the request's head when its first ask for content finds none read yet, so the upstream now
+ * gets the head before any byte of the body is read from the client (with {@code InputStreamRequestContent}, read on
+ * the asking thread, the head went out with the first chunk). The first ask marks the body touched and started
+ * ({@link #asked}), so an answer to the head alone is an early answer to an upload under way, as it was then.
  */
 final class BlockingRequestBody extends InputStream implements ForwardedBody, BlockingBodyReads {
 

@@ -149,8 +149,8 @@ final class ClientInputStream extends InputStream {
      * stream's input: the reset is local and the request's channel recycled, nothing ends its wait. Left blocked,
      * the read held the upstream client's request, and the upstream's connection with it, until the server stopped.
      * An interrupt ends the container's blocking read (Jetty: an {@code InterruptedException} made a failed read).
-     * The interrupt is this stream's own: cleared once the read returns, the thread (the upstream client's) is not
-     * left interrupted.
+     * The interrupt is this stream's own: cleared once the read returns, the thread (one of the proxy's own
+     * body-reader threads) is not left interrupted.
      */
     void abort() {
         lock.lock();

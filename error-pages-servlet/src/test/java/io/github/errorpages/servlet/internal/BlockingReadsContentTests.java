@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -122,6 +125,83 @@ class BlockingReadsContentTests {
         assertThat(afterDemand.get()).as("called back at once").isNotNull()
                 .satisfies(chunk -> assertThat(Content.Chunk.isFailure(chunk, true)).isTrue());
         assertThat(client.reads).as("reads of the client's stream").isEmpty();
+    }
+
+    /**
+     * A read handed on for an attempt that then failed (aborted, timed out, answered) before the read began takes no
+     * byte of the client's: they would be lost, sent by no attempt. The demand is still called back, once, with the
+     * failure. No retry follows either: the demand that handed the read on marked the body touched first (R13).
+     */
+    @Test
+    void aReadHandedOnForAContentFailedSinceTakesNoByteOfTheClients() {
+        BlockingQueue<Runnable> held = new LinkedBlockingQueue<>();
+        BlockingReadsContent heldContent = new BlockingReadsContent(client, held::add,
+                () -> asked.add(Thread.currentThread()));
+        List<Content.Chunk> afterDemand = new CopyOnWriteArrayList<>();
+        IOException aborted = new IOException("the attempt was aborted");
+
+        heldContent.demand(() -> afterDemand.add(heldContent.read()));
+        assertThat(asked).as("the body noted asked for (touched) before the read was handed on")
+                .containsExactly(Thread.currentThread());
+        heldContent.fail(aborted);
+        assertThat(afterDemand).as("called back by the read handed on, not twice").isEmpty();
+        client.sends("next request's bytes");
+        held.forEach(Runnable::run);
+
+        assertThat(client.reads).as("reads of the client's stream").isEmpty();
+        assertThat(afterDemand).as("the demand called back once, with the failure").singleElement()
+                .satisfies(chunk -> assertThat(chunk.getFailure()).isSameAs(aborted));
+    }
+
+    /**
+     * A failure while a read is under way: the read's bytes are kept, but the failure comes first, and the demand
+     * is called back once, when the read returns (Jetty's {@code Content.Source}: a failed source returns its
+     * failure from then on).
+     */
+    @Test
+    void aFailureWhileAReadIsUnderWayIsReturnedBeforeTheBytesReadAndTheDemandCalledBackOnce() throws Exception {
+        IOException aborted = new IOException("the attempt was aborted");
+        BlockingQueue<Content.Chunk> afterDemand = new LinkedBlockingQueue<>();
+        content.demand(() -> afterDemand.add(content.read()));
+        assertThat(client.reads.poll(5, TimeUnit.SECONDS)).as("the read of the client's stream").isNotNull();
+
+        content.fail(aborted);
+        assertThat(afterDemand).as("not called back while the read is under way").isEmpty();
+        client.sends("order");
+
+        assertThat(afterDemand.poll(5, TimeUnit.SECONDS)).as("the demand called back")
+                .satisfies(chunk -> assertThat(chunk.getFailure()).isSameAs(aborted));
+        assertThat(content.read()).as("the failure again, never the bytes read")
+                .satisfies(chunk -> assertThat(chunk.getFailure()).isSameAs(aborted));
+        assertThat(afterDemand).as("called back once").isEmpty();
+    }
+
+    /** Jetty's client demands again from within the demand's callback: the next read is handed on, nothing lost. */
+    @Test
+    void aDemandMadeFromItsOwnCallbackReadsOn() throws Exception {
+        client.sends("or");
+        client.sends("der");
+        client.ends();
+        BlockingQueue<Content.Chunk> chunks = new LinkedBlockingQueue<>();
+        AtomicReference<Runnable> onContent = new AtomicReference<>();
+        onContent.set(() -> {
+            Content.Chunk chunk = content.read();
+            chunks.add(chunk);
+            if (chunk != null && !chunk.isLast()) {
+                content.demand(onContent.get());
+            }
+        });
+
+        content.demand(onContent.get());
+
+        List<String> text = new ArrayList<>();
+        Content.Chunk chunk;
+        while ((chunk = chunks.poll(5, TimeUnit.SECONDS)) != null && !chunk.isLast()) {
+            text.add(StandardCharsets.UTF_8.decode(chunk.getByteBuffer()).toString());
+        }
+        assertThat(text).as("the chunks, in order").containsExactly("or", "der");
+        assertThat(chunk).as("then the end").isSameAs(Content.Chunk.EOF);
+        assertThat(client.reads).as("reads of the client's stream, one per demand").hasSize(3);
     }
 
     /** A client's stream whose each read waits until the test hands it what the client sends. */
