@@ -921,9 +921,9 @@ public final class JettyForwarder {
         }
 
         /**
-         * @return the reads of the client's body that a thread of the forwarder's makes with blocking servlet I/O, which
-         *     must end before the servlet returns; {@code null} when there are none (no body, one read before the
-         *     first attempt, or one read without blocking)
+         * @return the reads of the client's body that a thread of the forwarder's makes with blocking servlet I/O,
+         *     which must end before the servlet returns; {@code null} when there are none (no body, one read before
+         *     the first attempt, or one read without blocking)
          */
         public @Nullable BlockingBodyReads blockingBodyReads() {
             return streamedBody instanceof BlockingRequestBody blocking ? blocking : null;
