@@ -18,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  * gets the head before any byte of the body is read from the client (with {@code InputStreamRequestContent}, read on
  * the asking thread, the head went out with the first chunk). The first ask marks the body touched and started
  * ({@link #asked}), so an answer to the head alone is an early answer to an upload under way, as it was then.
+ *
+ * <p>The reads, and so a filter's wrapper of the request's stream, run on the proxy's body-reader threads
+ * ({@code error-pages-proxy-<upstream>-body-<n>}, as with the {@code jdk} transport): daemon threads with the platform
+ * class loader as their context class loader and no MDC, where they ran on the Jetty client's threads before.
  */
 final class BlockingRequestBody extends InputStream implements ForwardedBody, BlockingBodyReads {
 
