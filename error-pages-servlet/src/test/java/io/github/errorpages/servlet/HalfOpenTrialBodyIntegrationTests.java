@@ -60,16 +60,7 @@ class HalfOpenTrialBodyIntegrationTests {
         List<String> transitions = new CopyOnWriteArrayList<>();
         try (FaultyUpstream upstream = FaultyUpstream.start(
                 "reset".equals(breaks) ? Behaviour.resetMidBody() : Behaviour.stallMidBody())) {
-            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
-                            .attemptTimeout(ATTEMPT_TIMEOUT)
-                            .circuitBreakerConfig(CircuitBreakerConfig
-                                    .from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).clock(clock).build())
-                            .build())
-                    .clock(clock).listener(event -> {
-                        if (event instanceof UpstreamEvent.BreakerStateChanged changed) {
-                            transitions.add(changed.from() + "->" + changed.to());
-                        }
-                    }).build();
+            UpstreamGuard guard = guardWithTheDefaultBreaker(upstream, ATTEMPT_TIMEOUT, clock, transitions);
             CircuitBreaker breaker = guard.circuitBreakers().get(0);
             try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
                     .transport(transport).bodyIdleTimeout(BODY_IDLE_TIMEOUT).build()).start()) {
@@ -119,16 +110,7 @@ class HalfOpenTrialBodyIntegrationTests {
             exchange.await(secondHalves, Duration.ofSeconds(30));
             exchange.writeRepeated((byte) 'y', HALF);
         })) {
-            UpstreamGuard guard = UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
-                            .attemptTimeout(attemptTimeout)
-                            .circuitBreakerConfig(CircuitBreakerConfig
-                                    .from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).clock(clock).build())
-                            .build())
-                    .clock(clock).listener(event -> {
-                        if (event instanceof UpstreamEvent.BreakerStateChanged changed) {
-                            transitions.add(changed.from() + "->" + changed.to());
-                        }
-                    }).build();
+            UpstreamGuard guard = guardWithTheDefaultBreaker(upstream, attemptTimeout, clock, transitions);
             CircuitBreaker breaker = guard.circuitBreakers().get(0);
             try (JettyServer server = new JettyServer().servlet("/*", ReverseProxyServlet.builder(guard)
                     .transport(transport).bodyIdleTimeout(Duration.ofSeconds(30)).build()).start()) {
@@ -165,5 +147,23 @@ class HalfOpenTrialBodyIntegrationTests {
                 assertThat(breaker.getMetrics().getNumberOfBufferedCalls()).as("nothing recorded twice").isZero();
             }
         }
+    }
+
+    /**
+     * A guard of the upstream with the default breaker on the test's clock (its open wait passed by advancing it), and
+     * the given attempt timeout, that notes each of the breaker's transitions as {@code FROM->TO}.
+     */
+    private static UpstreamGuard guardWithTheDefaultBreaker(FaultyUpstream upstream, Duration attemptTimeout,
+            MutableClock clock, List<String> transitions) {
+        return UpstreamGuard.builder(UpstreamConfig.builder("orders").endpoints(upstream.uri())
+                        .attemptTimeout(attemptTimeout)
+                        .circuitBreakerConfig(CircuitBreakerConfig
+                                .from(UpstreamGuard.DEFAULT_CIRCUIT_BREAKER_CONFIG).clock(clock).build())
+                        .build())
+                .clock(clock).listener(event -> {
+                    if (event instanceof UpstreamEvent.BreakerStateChanged changed) {
+                        transitions.add(changed.from() + "->" + changed.to());
+                    }
+                }).build();
     }
 }
