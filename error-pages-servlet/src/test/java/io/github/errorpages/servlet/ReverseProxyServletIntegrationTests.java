@@ -2501,15 +2501,8 @@ abstract class ReverseProxyServletIntegrationTests {
                     .isTrue();
 
             assertThat(servlet.answersPending()).as("one request in flight").isEqualTo(1);
-            AtomicReference<Thread> destroyer = new AtomicReference<>();
             CompletableFuture<Void> destroyed = new CompletableFuture<>();
-            CompletableFuture<String> log = CompletableFuture.supplyAsync(() -> StandardError.capture(() -> {
-                destroyer.set(Thread.currentThread());
-                servlet.destroy();
-                destroyed.complete(null);
-            }), OWN_THREAD);
-            Await.until(() -> destroyer.get() != null, "destroy() called");
-            holdUntilDestroyWaitsOrReturned(destroyer.get(), destroyed);
+            CompletableFuture<String> log = destroyedOnItsOwnThread(servlet, () -> destroyed.complete(null));
             assertThat(destroyed).as("destroy() waits for the request's answer").isNotDone();
             letGo.countDown();
 
@@ -2595,16 +2588,11 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(heldInDispatch).as("the exchange's thread held in its async.dispatch()").isTrue();
 
             assertThat(servlet.answersPending()).as("one request in flight").isEqualTo(1);
-            AtomicReference<Thread> destroyer = new AtomicReference<>();
             CompletableFuture<Void> destroyed = new CompletableFuture<>();
-            CompletableFuture<String> log = CompletableFuture.supplyAsync(() -> StandardError.capture(() -> {
-                destroyer.set(Thread.currentThread());
-                servlet.destroy();
+            CompletableFuture<String> log = destroyedOnItsOwnThread(servlet, () -> {
                 order.add("destroy() returned");
                 destroyed.complete(null);
-            }), OWN_THREAD);
-            Await.until(() -> destroyer.get() != null, "destroy() called");
-            holdUntilDestroyWaitsOrReturned(destroyer.get(), destroyed);
+            });
             assertThat(destroyed).as("destroy() waits for the ASYNC dispatch's answer").isNotDone();
             letGo.countDown();
 
@@ -2668,6 +2656,27 @@ abstract class ReverseProxyServletIntegrationTests {
                         };
                     }
                 });
+    }
+
+    /**
+     * Calls {@code destroy()} on a thread of its own, and returns once it waits for the requests in flight (or
+     * returned).
+     *
+     * @param returned run on that thread once {@code destroy()} returned
+     * @return what {@code destroy()} wrote to standard error, once it returned
+     */
+    private static CompletableFuture<String> destroyedOnItsOwnThread(ReverseProxyServlet servlet, Runnable returned) {
+        AtomicReference<Thread> destroyer = new AtomicReference<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<String> log = CompletableFuture.supplyAsync(() -> StandardError.capture(() -> {
+            destroyer.set(Thread.currentThread());
+            servlet.destroy();
+            returned.run();
+            done.complete(null);
+        }), OWN_THREAD);
+        Await.until(() -> destroyer.get() != null, "destroy() called");
+        holdUntilDestroyWaitsOrReturned(destroyer.get(), done);
+        return log;
     }
 
     /**
@@ -3397,16 +3406,7 @@ abstract class ReverseProxyServletIntegrationTests {
             assertThat(servlet.answersPending()).as("the relay, not committed, counted").isEqualTo(1);
             order.clear();
 
-            AtomicReference<Thread> destroyer = new AtomicReference<>();
-            CompletableFuture<Void> destroyed = new CompletableFuture<>();
-            CompletableFuture<String> log = CompletableFuture.supplyAsync(() -> StandardError.capture(() -> {
-                destroyer.set(Thread.currentThread());
-                servlet.destroy();
-                order.add("destroy() returned");
-                destroyed.complete(null);
-            }), OWN_THREAD);
-            Await.until(() -> destroyer.get() != null, "destroy() called");
-            holdUntilDestroyWaitsOrReturned(destroyer.get(), destroyed);
+            CompletableFuture<String> log = destroyedOnItsOwnThread(servlet, () -> order.add("destroy() returned"));
             breakOff.release();
 
             HttpResponse<byte[]> response = inFlight.get(20, TimeUnit.SECONDS);
