@@ -6,6 +6,7 @@ import io.github.errorpages.testing.Await;
 import io.github.errorpages.testing.FaultyUpstream;
 import io.github.errorpages.upstream.UpstreamConfig;
 import io.github.errorpages.upstream.UpstreamGuard;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -213,11 +214,16 @@ class ResetContentIntegrationTests {
 
     /**
      * Two calls, both successful, none a failure (a 205's body dropped is none), and every permit of the bulkhead
-     * given back: a servlet that is not asynchronous holds its permit until the body ends.
+     * given back: a servlet that is not asynchronous holds its permit until the body ends. Awaited: a closed breaker
+     * records a call whose body is relayed when the body's end is reported, which may come after the client read the
+     * last byte (once in a CI run on Temurin 25, the second call was not recorded yet).
      */
     private static void assertWholeAndNothingHeld(UpstreamGuard guard) {
-        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfFailedCalls()).isZero();
-        assertThat(guard.circuitBreakers().get(0).getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(2);
+        CircuitBreaker.Metrics metrics = guard.circuitBreakers().get(0).getMetrics();
+        Await.until(() -> metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls() == 2,
+                "both calls recorded");
+        assertThat(metrics.getNumberOfFailedCalls()).isZero();
+        assertThat(metrics.getNumberOfSuccessfulCalls()).isEqualTo(2);
         awaitEveryPermitBack(guard);
     }
 
