@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
-import jakarta.servlet.ServletRequest;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -24,7 +22,8 @@ class BlockingRequestBodyTests {
     private final List<Runnable> heldReads = new ArrayList<>();
     private final Executor reads = heldReads::add;
     private final UnreadInput input = new UnreadInput();
-    private final BlockingRequestBody body = new BlockingRequestBody(requestReading(input), 20, reads);
+    private final BlockingRequestBody body =
+            new BlockingRequestBody(ClientInputStreamTests.requestReading(input), 20, reads);
 
     /**
      * Asked for, the upload counts as started and cut short before its read began: an answer from then on is an early
@@ -59,16 +58,6 @@ class BlockingRequestBodyTests {
         assertThat(body.isSourceUnread()).isTrue();
         assertThat(body.isCutShort()).isFalse();
         assertThat(body.isUntouched()).isTrue();
-    }
-
-    private static ServletRequest requestReading(ServletInputStream input) {
-        return (ServletRequest) Proxy.newProxyInstance(BlockingRequestBodyTests.class.getClassLoader(),
-                new Class<?>[] {ServletRequest.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("getInputStream")) {
-                        return input;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
     }
 
     /** The container's stream, which counts its reads. */

@@ -143,7 +143,7 @@ class ClientInputStreamTests {
     }
 
     /** A request whose only use here is its input stream. */
-    private static ServletRequest requestReading(ServletInputStream input) {
+    static ServletRequest requestReading(ServletInputStream input) {
         return (ServletRequest) Proxy.newProxyInstance(ClientInputStreamTests.class.getClassLoader(),
                 new Class<?>[] {ServletRequest.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getInputStream")) {
